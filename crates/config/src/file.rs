@@ -263,14 +263,16 @@ fn sysctl(rt: &mut Router, args: &[String]) -> Result<(), CmdError> {
                 }
                 rt.sysctl.conf.insert((dev.to_string(), key.to_string()), v);
             }
-            _ => return Err(CmdError::Unsupported(format!(
+            _ => {
+                return Err(CmdError::Unsupported(format!(
                 "sysctl {k} is not one ruta knows (net.ipv4.ip_forward, net.ipv4.conf.*.{{{}}})",
                 CONF_KEYS
                     .iter()
                     .map(|(k, _)| *k)
                     .collect::<Vec<_>>()
                     .join(",")
-            ))),
+            )))
+            }
         }
     }
     Ok(())

@@ -332,6 +332,8 @@ impl Router {
                 c.rtype = RouteType::Nat;
                 c.flags |= RTCF_DNAT;
                 c.nat_to = Some(to);
+                // as 2.4 kernels printed a NATed route: the mapped address is the next hop
+                c.gateway = c.gateway.or(Some(to));
                 Ok((c, fib))
             }
             _ => {
@@ -555,6 +557,8 @@ impl Router {
                 c.rtype = RouteType::Nat;
                 c.flags |= RTCF_DNAT;
                 c.nat_to = Some(to);
+                // as 2.4 kernels printed a NATed route: the mapped address is the next hop
+                c.gateway = c.gateway.or(Some(to));
                 Ok((c, fib))
             }
             RouteType::Unicast => {

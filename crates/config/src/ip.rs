@@ -469,14 +469,9 @@ fn route_flush(rt: &mut Router, w: &[String]) -> R<String> {
         return Ok(String::new());
     }
     let f = route_filter(rt, w)?;
-    if let Some(t) = f.table {
-        if rt.tables.get(t).is_none() {
-            return Err(CmdError::Refused(format!(
-                "table {} does not exist",
-                rt.names.name(t)
-            )));
-        }
-    }
+    // The kernel answers "FIB table does not exist" for a table that never had a route;
+    // ruta flushes nothing and succeeds, so that a config can start with the seed's
+    // `ip route flush table 4` (docs/SEMANTICS.md).
     let sel = RouteFilter {
         table: None,
         ..f.clone()
