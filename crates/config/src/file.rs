@@ -320,22 +320,31 @@ pub fn apply_text(
     }
 }
 
+/// A config that did not load: its errors, and with `force` the state of the lines that
+/// did apply.
+#[derive(Debug)]
+pub struct LoadError {
+    pub partial: Option<Box<Router>>,
+    pub errors: Vec<ConfigError>,
+}
+
 /// Loads a config file into a fresh router.
-pub fn load_file(path: &Path, force: bool) -> Result<Router, (Option<Router>, Vec<ConfigError>)> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        (
-            None,
-            vec![ConfigError {
-                file: path.display().to_string(),
-                line: 0,
-                msg: format!("cannot read: {e}"),
-            }],
-        )
+pub fn load_file(path: &Path, force: bool) -> Result<Router, LoadError> {
+    let text = std::fs::read_to_string(path).map_err(|e| LoadError {
+        partial: None,
+        errors: vec![ConfigError {
+            file: path.display().to_string(),
+            line: 0,
+            msg: format!("cannot read: {e}"),
+        }],
     })?;
     let mut rt = Router::new();
     match apply_text(&mut rt, &text, &Source::from_path(path), force) {
         Ok(()) => Ok(rt),
-        Err(e) => Err((force.then_some(rt), e)),
+        Err(errors) => Err(LoadError {
+            partial: force.then(|| Box::new(rt)),
+            errors,
+        }),
     }
 }
 

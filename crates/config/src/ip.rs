@@ -115,13 +115,11 @@ pub fn dsfield_arg(kw: &str, v: &str) -> R<u8> {
 }
 
 fn table_arg(rt: &Router, kw: &str, v: &str) -> R<TableId> {
-    rt.names
-        .parse(v)
-        .ok_or_else(|| CmdError::Usage(format!("argument \"{v}\" is wrong: invalid table ID")))
-        .map(|t| {
-            let _ = kw;
-            t
-        })
+    rt.names.parse(v).ok_or_else(|| {
+        CmdError::Usage(format!(
+            "argument \"{v}\" is wrong: invalid table ID (after \"{kw}\")"
+        ))
+    })
 }
 
 fn dev_arg(rt: &Router, v: &str) -> R<IfIndex> {

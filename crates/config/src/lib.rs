@@ -15,7 +15,7 @@ pub mod names;
 pub mod render;
 pub mod state;
 
-pub use file::{apply_text, load_file, ConfigError, Source};
+pub use file::{apply_text, load_file, ConfigError, LoadError, Source};
 pub use ip::{ip, CmdError, IpOpts};
 pub use state::Router;
 

@@ -329,3 +329,143 @@ fn oif_lookup_failure_assumes_on_link() {
         "198.51.100.9 dev v1 src 198.18.100.1 uid 0 \n    cache \n"
     );
 }
+
+mod no_panic {
+    //! The same property as the cargo-fuzz target `config`, run by `cargo test`: any text
+    //! (random words from the language's vocabulary, or arbitrary characters) is either
+    //! applied or refused with errors, a refusal changes nothing, and queries never panic.
+    use super::*;
+    use proptest::prelude::*;
+
+    const WORDS: &[&str] = &[
+        "ip",
+        "route",
+        "rule",
+        "addr",
+        "link",
+        "add",
+        "del",
+        "replace",
+        "append",
+        "prepend",
+        "change",
+        "flush",
+        "show",
+        "get",
+        "table",
+        "4",
+        "main",
+        "local",
+        "default",
+        "all",
+        "via",
+        "dev",
+        "lo",
+        "v0",
+        "src",
+        "metric",
+        "proto",
+        "scope",
+        "link",
+        "host",
+        "onlink",
+        "nexthop",
+        "weight",
+        "from",
+        "to",
+        "fwmark",
+        "0x4/0xff",
+        "iif",
+        "oif",
+        "pref",
+        "goto",
+        "nop",
+        "blackhole",
+        "unreachable",
+        "prohibit",
+        "throw",
+        "nat",
+        "map-to",
+        "suppress_prefixlength",
+        "ipproto",
+        "tcp",
+        "sport",
+        "dport",
+        "80-90",
+        "not",
+        "tos",
+        "0x10",
+        "198.18.0.0/15",
+        "198.18.1.1",
+        "198.18.1.0/24",
+        "10/8",
+        "0/0",
+        "1.2.3.4/33",
+        "255.255.255.255",
+        "type",
+        "dummy",
+        "set",
+        "up",
+        "down",
+        "mtu",
+        "9000",
+        "port",
+        "af_packet",
+        "tun",
+        "sysctl",
+        "net.ipv4.ip_forward=0",
+        "rt_table",
+        "dsl",
+        "\\",
+        "#",
+        "\"",
+        "broadcast",
+        "+",
+        "32767",
+        "0",
+        "4294967295",
+        "cache",
+        "local",
+        "unicast",
+    ];
+
+    fn line() -> impl Strategy<Value = String> {
+        prop::collection::vec(prop::sample::select(WORDS), 0..12).prop_map(|w| w.join(" "))
+    }
+
+    fn check(text: &str) {
+        let mut rt = Router::new();
+        let before = crate::render::route_show(&rt, &Default::default(), false);
+        if apply_text(&mut rt, text, &src(), false).is_err() {
+            assert_eq!(
+                before,
+                crate::render::route_show(&rt, &Default::default(), false)
+            );
+        }
+        let mut forced = Router::new();
+        let _ = apply_text(&mut forced, text, &src(), true);
+        for qy in [
+            "ip rule show",
+            "ip -j route show table all",
+            "ip route get 198.18.1.1 from 198.18.2.2 iif v0 mark 4",
+            "ip route get 198.18.1.1 oif v0",
+            "ip route get fibmatch 198.18.1.1",
+        ] {
+            let _ = q(&mut forced, qy);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+        #[test]
+        fn vocabulary(lines in prop::collection::vec(line(), 1..30)) {
+            let text = format!("ip link add v0 type dummy\nip link set v0 up\nip addr add 198.18.1.1/24 dev v0\n{}", lines.join("\n"));
+            check(&text);
+        }
+
+        #[test]
+        fn arbitrary(text in "\\PC{0,300}") {
+            check(&text);
+        }
+    }
+}

@@ -46,6 +46,8 @@ pub const fn mask(len: u8) -> u32 {
     }
 }
 
+// `len` is the prefix length, not a size: there is no "empty" prefix.
+#[allow(clippy::len_without_is_empty)]
 impl Prefix4 {
     /// The default route, 0.0.0.0/0.
     pub const DEFAULT: Prefix4 = Prefix4 { addr: 0, len: 0 };
@@ -140,8 +142,8 @@ pub fn parse_addr(s: &str) -> Option<Ipv4Addr> {
     }
     let mut out = [0u8; 4];
     let mut n = 0;
-    for part in s.split('.') {
-        if n == 4 || part.is_empty() || part.len() > 3 || !part.bytes().all(|b| b.is_ascii_digit())
+    for (i, part) in s.split('.').enumerate() {
+        if i == 4 || part.is_empty() || part.len() > 3 || !part.bytes().all(|b| b.is_ascii_digit())
         {
             return None;
         }
@@ -149,9 +151,10 @@ pub fn parse_addr(s: &str) -> Option<Ipv4Addr> {
         if v > 255 {
             return None;
         }
-        out[n] = v as u8;
-        n += 1;
+        out[i] = v as u8;
+        n = i + 1;
     }
+    let _ = n;
     Some(Ipv4Addr::from(out))
 }
 

@@ -93,13 +93,16 @@ fn state(config: Option<PathBuf>, force: bool) -> Result<Router, String> {
     };
     match file::load_file(&path, force) {
         Ok(rt) => Ok(rt),
-        Err((Some(rt), errors)) => {
+        Err(file::LoadError {
+            partial: Some(rt),
+            errors,
+        }) => {
             for e in errors {
                 eprintln!("{e}");
             }
-            Ok(rt)
+            Ok(*rt)
         }
-        Err((None, errors)) => {
+        Err(file::LoadError { errors, .. }) => {
             let msgs: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
             Err(format!(
                 "{} has errors, nothing applied:\n{}",
@@ -124,7 +127,7 @@ fn check(path: &std::path::Path, force: bool) -> ExitCode {
             );
             ExitCode::SUCCESS
         }
-        Err((_, errors)) => {
+        Err(file::LoadError { errors, .. }) => {
             for e in errors {
                 eprintln!("{e}");
             }
