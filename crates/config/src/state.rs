@@ -104,6 +104,36 @@ pub const CONF_KEYS: &[(&str, u32)] = &[
 ];
 
 impl Sysctl {
+    /// Every key ruta knows with its value, as `sysctl -a` prints them, for `all`,
+    /// `default` and each link.
+    pub fn dump(&self, links: &[Link]) -> Vec<(String, u32)> {
+        let mut out = vec![("net.ipv4.ip_forward".to_string(), self.ip_forward as u32)];
+        let devs = ["all", "default"]
+            .into_iter()
+            .map(String::from)
+            .chain(links.iter().map(|l| l.name.clone()));
+        for d in devs {
+            for (k, _) in CONF_KEYS {
+                let v = if d == "all" {
+                    self.conf
+                        .get(&("all".to_string(), k.to_string()))
+                        .copied()
+                        .unwrap_or_else(|| {
+                            if *k == "forwarding" {
+                                self.ip_forward as u32
+                            } else {
+                                self.conf_value("all", k)
+                            }
+                        })
+                } else {
+                    self.conf_value(&d, k)
+                };
+                out.push((format!("net.ipv4.conf.{d}.{k}"), v));
+            }
+        }
+        out
+    }
+
     fn conf_value(&self, dev: &str, key: &str) -> u32 {
         let default = CONF_KEYS
             .iter()

@@ -469,3 +469,34 @@ mod no_panic {
         }
     }
 }
+
+#[test]
+fn sysctls_decide_input_routes() {
+    let base = "port eth0 af_packet\nport eth1 af_packet\n\
+                ip addr add 198.18.99.254/24 dev eth0\nip addr add 198.51.100.179/24 dev eth1\n\
+                ip route add default via 198.51.100.254\n";
+    let get = "ip route get 198.19.0.7 from 203.0.113.5 iif eth0";
+    // rp_filter off (ruta's default): forwarded
+    let mut rt = load(base);
+    assert!(
+        show(&mut rt, get).starts_with("198.19.0.7 from 203.0.113.5 via 198.51.100.254 dev eth1 ")
+    );
+    // strict rp_filter: the way back to 203.0.113.5 is eth1, not eth0
+    let mut rt = load(&format!("{base}sysctl -w net.ipv4.conf.eth0.rp_filter=1\n"));
+    assert_eq!(
+        q(&mut rt, get),
+        Err(CmdError::Rtnetlink("Invalid cross-device link"))
+    );
+    // loose rp_filter: any way back will do
+    let mut rt = load(&format!("{base}sysctl net.ipv4.conf.all.rp_filter=2\n"));
+    assert!(q(&mut rt, get).is_ok());
+    // forwarding off: the kernel's EHOSTUNREACH
+    let mut rt = load(&format!("{base}sysctl net.ipv4.ip_forward=0\n"));
+    assert_eq!(
+        q(&mut rt, get),
+        Err(CmdError::Rtnetlink("No route to host"))
+    );
+    // unknown keys are refused, not ignored
+    let mut rt = Router::new();
+    assert!(apply_text(&mut rt, "sysctl net.ipv4.tcp_syncookies=1\n", &src(), false).is_err());
+}

@@ -20,6 +20,7 @@ commands:
   ip [-j] route show [table ID|all] [dev D] [proto P] [scope S] [type T]
   ip [-j] route get [fibmatch] ADDR [from A] [iif D] [oif D] [mark N] [tos T]
                     [ipproto P] [sport N] [dport N]
+  sysctl [-a | KEY...]                    the sysctls routing depends on, as sysctl prints them
   run                                     the router daemon (not in this build yet)
 
 options:
@@ -75,6 +76,10 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
         "ip" => {
             let mut rt = state(config, force)?;
             Ok(ip_cmd(&mut rt, &cmd[1..]))
+        }
+        "sysctl" => {
+            let rt = state(config, force)?;
+            Ok(sysctl_cmd(&rt, &cmd[1..]))
         }
         "run" => Err(
             "the daemon comes with the dataplane; this build evaluates configs offline (-c FILE)"
@@ -134,6 +139,33 @@ fn check(path: &std::path::Path, force: bool) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// `sysctl -a` / `sysctl KEY...` for the keys routing depends on, in sysctl's format.
+fn sysctl_cmd(rt: &Router, words: &[String]) -> ExitCode {
+    let all = rt.sysctl.dump(rt.links());
+    let keys: Vec<&String> = words.iter().filter(|w| !w.starts_with('-')).collect();
+    if keys.is_empty() {
+        for (k, v) in &all {
+            println!("{k} = {v}");
+        }
+        return ExitCode::SUCCESS;
+    }
+    let mut code = ExitCode::SUCCESS;
+    for k in keys {
+        let k2 = k.replace('/', ".");
+        match all.iter().find(|(n, _)| *n == k2) {
+            Some((n, v)) => println!("{n} = {v}"),
+            None => {
+                eprintln!(
+                    "sysctl: cannot stat /proc/sys/{}: No such file or directory",
+                    k2.replace('.', "/")
+                );
+                code = ExitCode::from(255);
+            }
+        }
+    }
+    code
 }
 
 fn ip_cmd(rt: &mut Router, words: &[String]) -> ExitCode {
