@@ -34,33 +34,38 @@ pub struct Line {
     pub words: Vec<String>,
 }
 
-/// Splits a text into commands: comments, continuations, quotes.
-pub fn split_lines(text: &str) -> Result<Vec<Line>, (usize, String)> {
-    let mut out = Vec::new();
-    let mut pending: Option<(usize, String)> = None;
-    for (i, raw) in text.lines().enumerate() {
-        let n = i + 1;
-        let (start, mut acc) = pending.take().unwrap_or((n, String::new()));
-        let body = raw.strip_suffix('\r').unwrap_or(raw);
-        if let Some(b) = body.strip_suffix('\\') {
+/// Splits a text into commands: comments, continuations, quotes. Streams: one command's
+/// words at a time, so a million-route config never holds all its words at once.
+pub fn lines(text: &str) -> impl Iterator<Item = Result<Line, (usize, String)>> + '_ {
+    let mut raw = text.lines().enumerate();
+    std::iter::from_fn(move || loop {
+        let (i, first) = raw.next()?;
+        let start = i + 1;
+        let mut acc = String::new();
+        let mut body = first.strip_suffix('\r').unwrap_or(first);
+        while let Some(b) = body.strip_suffix('\\') {
             acc.push_str(b);
             acc.push(' ');
-            pending = Some((start, acc));
-            continue;
+            match raw.next() {
+                Some((_, next)) => body = next.strip_suffix('\r').unwrap_or(next),
+                None => {
+                    body = "";
+                    break;
+                }
+            }
         }
         acc.push_str(body);
-        let words = split_words(&acc).map_err(|m| (start, m))?;
-        if !words.is_empty() {
-            out.push(Line { line: start, words });
+        match split_words(&acc) {
+            Ok(words) if words.is_empty() => continue,
+            Ok(words) => return Some(Ok(Line { line: start, words })),
+            Err(m) => return Some(Err((start, m))),
         }
-    }
-    if let Some((start, acc)) = pending {
-        let words = split_words(&acc).map_err(|m| (start, m))?;
-        if !words.is_empty() {
-            out.push(Line { line: start, words });
-        }
-    }
-    Ok(out)
+    })
+}
+
+/// All commands of a text at once (see [`lines`]).
+pub fn split_lines(text: &str) -> Result<Vec<Line>, (usize, String)> {
+    lines(text).collect()
 }
 
 /// Words of one command; `#` after a blank ends it.
@@ -287,26 +292,21 @@ pub fn apply_text(
     src: &Source,
     force: bool,
 ) -> Result<(), Vec<ConfigError>> {
-    let lines = split_lines(text).map_err(|(line, msg)| {
-        vec![ConfigError {
-            file: src.name.clone(),
-            line,
-            msg,
-        }]
-    })?;
     let mut work = rt.clone();
     let mut errors = Vec::new();
-    for l in &lines {
-        if let Err(e) = apply_words(&mut work, &l.words, src) {
+    for l in lines(text) {
+        let result = match l {
+            Ok(l) => apply_words(&mut work, &l.words, src).map_err(|e| (l.line, e.to_string())),
+            Err(e) => Err(e),
+        };
+        // on an error keep going, on a state that skips the bad line, to report every
+        // error at once; without `force` none of it is kept
+        if let Err((line, msg)) = result {
             errors.push(ConfigError {
                 file: src.name.clone(),
-                line: l.line,
-                msg: e.to_string(),
+                line,
+                msg,
             });
-            if !force {
-                // keep going to report every error, on a state that skips the bad line
-                continue;
-            }
         }
     }
     work.commit();

@@ -7,8 +7,9 @@
 //! is opaque (ruta-fib's `Table` stores the index of the prefix in its own arrays). The
 //! structure is immutable once built; the router rebuilds it on a configuration change and
 //! swaps it atomically, so there is no incremental update and no locking. It must not touch
-//! anything else: no I/O, no threads, no global state, and no `unsafe` beyond the prefetch
-//! hint (which cannot fault).
+//! anything else: no I/O, no threads, no global state. The only `unsafe` is the prefetch
+//! hint (it cannot fault) and calling the copy of `lookup_batch` compiled for POPCNT after
+//! checking that the CPU has it.
 //!
 //! # Layout (docs/LPM.md has the why and the measurements)
 //!
@@ -16,7 +17,8 @@
 //!
 //! * a *direct pointing* array indexed by the top `s` bits of the address (`s` = 18 for large
 //!   tables, less for small ones). An entry is a value (bit 31 clear; `0x7fff_ffff` is "no
-//!   route") or, bit 31 set, the offset of a *block record*;
+//!   route") or, bit 31 set, the offset of a *block record* (bit 30: the record crosses a
+//!   cache line);
 //! * a block record describes the next 6 bits under one direct entry: Poptrie's two 64-bit
 //!   maps (`vector`: slots that continue in a child node; `leafvec`: slots that start a new
 //!   run of equal values among the leaf slots), the index of its first child, and then its
@@ -34,7 +36,7 @@
 //!
 //! # IPv6
 //!
-//! The build and the walk are written against the private [`Key`] trait (key width, "`w`
+//! The build and the walk are written against the private `Key` trait (key width, "`w`
 //! bits at offset `o`", "clear the host bits"); nothing else depends on 32-bit keys. An
 //! `Lpm6` is `Poptrie<u128>` with `impl Key for u128`: the same direct entries, records and
 //! nodes; a 128-bit key only means more node levels (real IPv6 tables are short below /48, so
