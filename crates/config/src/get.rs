@@ -37,7 +37,8 @@ impl Default for GetQuery {
             oif: None,
             mark: 0,
             tos: 0,
-            proto: 0,
+            // the kernel builds a UDP packet for a query without ipproto
+            proto: 17,
             sport: 0,
             dport: 0,
             fibmatch: false,
@@ -83,6 +84,8 @@ pub struct CachedRoute {
     /// 0 when no table decided (printed as nothing, like main).
     pub table: TableId,
     pub prefsrc: Option<Ipv4Addr>,
+    /// The tos of the route that matched (printed when not 0).
+    pub tos: u8,
     pub mark: u32,
     /// Output routes print `uid 0`.
     pub output: bool,
@@ -106,6 +109,8 @@ pub enum GetError {
     CrossDevice,
     /// ENODEV.
     NoDevice,
+    /// EOPNOTSUPP: `ipproto` other than tcp, udp, icmp (extack "Unsupported ip proto").
+    UnsupportedProto,
 }
 
 impl GetError {
@@ -117,6 +122,7 @@ impl GetError {
             GetError::NetUnreachable => "Network is unreachable",
             GetError::CrossDevice => "Invalid cross-device link",
             GetError::NoDevice => "No such device",
+            GetError::UnsupportedProto => "Operation not supported",
         }
     }
 }
@@ -158,6 +164,13 @@ impl Router {
         None
     }
 
+    /// `__ip_dev_find`: one of our addresses, or an address a `local` route in table local
+    /// covers.
+    pub fn is_local_source(&self, a: Ipv4Addr) -> bool {
+        self.is_local_addr(a)
+            || self.addr_type_in(a, ruta_fib::RT_TABLE_LOCAL, None) == RouteType::Local
+    }
+
     /// The source address of a route result (`fib_result_prefsrc`).
     fn result_prefsrc(&self, route: &Route, nh: usize) -> Option<Ipv4Addr> {
         if route.prefsrc.is_some() {
@@ -191,6 +204,9 @@ impl Router {
 
     /// Answers `ip route get`.
     pub fn route_get(&self, q: &GetQuery) -> Result<GetAnswer, GetError> {
+        if !matches!(q.proto, 1 | 6 | 17) {
+            return Err(GetError::UnsupportedProto);
+        }
         let r = match q.iif {
             Some(iif) => self.input_route(q, iif)?,
             None => self.output_route(q)?,
@@ -225,6 +241,7 @@ impl Router {
             } else {
                 None
             },
+            tos: 0,
             mark: q.mark,
             output: true,
             flags,
@@ -242,7 +259,7 @@ impl Router {
                     .find(|a| a.local == s)
                     .ok_or(GetError::NetUnreachable)?;
                 dev_out = Some(d.dev);
-            } else if !self.is_local_addr(s) {
+            } else if !self.is_local_source(s) {
                 return Err(GetError::NetUnreachable);
             }
         }
@@ -345,7 +362,8 @@ impl Router {
                 let dev = nh.dev.unwrap_or(LOOPBACK);
                 let gw = if nh.uses_gateway() { nh.gateway } else { None };
                 let mut c = mk(res.route.rtype, dev, res.table, gw, saddr, 0);
-                if res.rule.nat.is_some() {
+                c.tos = res.route.tos;
+                if res.rule.is_some_and(|r| r.nat.is_some()) {
                     c.flags |= RTCF_SNAT;
                 }
                 self.finish_output(q, c, fib)
@@ -484,6 +502,7 @@ impl Router {
             dev: LOOPBACK,
             table: 0,
             prefsrc: None,
+            tos: 0,
             mark: q.mark,
             output: false,
             flags: 0,
@@ -572,7 +591,7 @@ impl Router {
                 if out == iif && connected && self.conf(out, "send_redirects") != 0 {
                     flags |= RTCF_DOREDIRECT;
                 }
-                if res.rule.nat.is_some() {
+                if res.rule.is_some_and(|r| r.nat.is_some()) {
                     flags |= RTCF_SNAT;
                 }
                 Ok((
@@ -580,6 +599,7 @@ impl Router {
                         rtype: RouteType::Unicast,
                         gateway: if nh.uses_gateway() { nh.gateway } else { None },
                         dev: out,
+                        tos: res.route.tos,
                         table: if res.table == RT_TABLE_MAIN {
                             RT_TABLE_MAIN
                         } else {

@@ -31,6 +31,9 @@ pub enum CmdError {
     Rtnetlink(&'static str),
     /// A command ruta does not implement (yet).
     Unsupported(String),
+    /// Refused after part of the output was printed (as iproute2 prints `[` of a JSON dump
+    /// before the kernel's error).
+    Partial { out: String, err: String },
 }
 
 impl std::fmt::Display for CmdError {
@@ -38,6 +41,7 @@ impl std::fmt::Display for CmdError {
         match self {
             CmdError::Usage(m) | CmdError::Refused(m) | CmdError::Unsupported(m) => f.write_str(m),
             CmdError::Rtnetlink(m) => write!(f, "RTNETLINK answers: {m}"),
+            CmdError::Partial { err, .. } => f.write_str(err),
         }
     }
 }
@@ -370,7 +374,8 @@ fn parse_route_spec(rt: &Router, w: &[String], del: bool) -> R<(RouteSpec, Given
         nh.weight = 1;
         nexthops.push(nh);
     }
-    let table = table.unwrap_or(
+    // `table 0` is main (the kernel's fib_new_table)
+    let table = table.filter(|t| *t != 0).unwrap_or(
         if matches!(
             rtype,
             RouteType::Local | RouteType::Broadcast | RouteType::Nat | RouteType::Anycast
@@ -455,6 +460,15 @@ fn route_filter(rt: &Router, w: &[String]) -> R<RouteFilter> {
 
 fn route_show(rt: &Router, w: &[String], opts: &IpOpts) -> R<String> {
     let f = route_filter(rt, w)?;
+    if let Some(t) = f.table {
+        if rt.tables.get(t).is_none() && t != u32::MAX - 1 {
+            // iproute2 has opened its JSON array before the kernel answers
+            return Err(CmdError::Partial {
+                out: if opts.json { "[".into() } else { String::new() },
+                err: "ipv4: FIB table does not exist.".into(),
+            });
+        }
+    }
     Ok(render::route_show(rt, &f, opts.json))
 }
 
@@ -532,9 +546,10 @@ fn route_get(rt: &Router, w: &[String], opts: &IpOpts) -> R<String> {
         }
     }
     q.dst = dst.ok_or_else(|| CmdError::Usage("need at least a destination address".into()))?;
-    let a = rt
-        .route_get(&q)
-        .map_err(|e| CmdError::Rtnetlink(e.strerror()))?;
+    let a = rt.route_get(&q).map_err(|e| match e {
+        crate::get::GetError::UnsupportedProto => CmdError::Refused("Unsupported ip proto.".into()),
+        e => CmdError::Rtnetlink(e.strerror()),
+    })?;
     Ok(render::route_get(rt, &a, opts.json))
 }
 
@@ -546,12 +561,29 @@ fn rule_cmd(rt: &mut Router, w: &[String], opts: &IpOpts) -> R<String> {
     };
     let v = verb.as_str();
     let rest = &w[1..];
+    if (matches(v, "add") || matches(v, "delete")) && rest.is_empty() {
+        let verb = if matches(v, "add") { "add" } else { "delete" };
+        return usage(format!("\"ip rule {verb}\" requires arguments."));
+    }
     if matches(v, "add") {
         let (r, has_pref, _) = parse_rule(rt, rest, false)?;
         rt.rule_add(r, has_pref).map_err(CmdError::Refused)?;
         Ok(String::new())
     } else if matches(v, "delete") {
         let (r, has_pref, action_given) = parse_rule(rt, rest, true)?;
+        // the kernel validates a goto of a del as of an add (fib_nl2rule)
+        if let Action::Goto(t) = r.action {
+            let pref = if has_pref {
+                r.pref
+            } else {
+                rt.rules.default_pref()
+            };
+            if t <= pref {
+                return Err(CmdError::Refused(
+                    "goto must jump to a higher priority (backward goto is not supported)".into(),
+                ));
+            }
+        }
         rt.rule_del(&r, has_pref, action_given)
             .map_err(CmdError::Refused)?;
         Ok(String::new())

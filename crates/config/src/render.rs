@@ -366,6 +366,10 @@ fn cached_route(rt: &Router, c: &CachedRoute, json: bool) -> String {
         let _ = write!(s, "from {f} ");
         j.insert("from".into(), json!(f.to_string()));
     }
+    if c.tos != 0 {
+        let _ = write!(s, "tos {} ", dsfield_name(c.tos));
+        j.insert("tos".into(), json!(dsfield_name(c.tos)));
+    }
     if let Some(g) = c.gateway {
         let _ = write!(s, "via {g} ");
         j.insert("gateway".into(), json!(g.to_string()));
@@ -384,7 +388,12 @@ fn cached_route(rt: &Router, c: &CachedRoute, json: bool) -> String {
     }
     j.insert("flags".into(), json!([] as [&str; 0]));
     if c.mark != 0 {
-        let _ = write!(s, "mark {} ", c.mark);
+        // iproute2 prints marks from 16 on in hex
+        if c.mark >= 16 {
+            let _ = write!(s, "mark {:#x} ", c.mark);
+        } else {
+            let _ = write!(s, "mark {} ", c.mark);
+        }
         j.insert("mark".into(), json!(c.mark));
     }
     if c.output {

@@ -531,12 +531,21 @@ impl Router {
     }
 
     /// `fib_magic(RTM_NEWROUTE, ...)`: add with CREATE|APPEND, an identical route is fine.
+    /// The route is validated as any route: in particular its `src` must be a local
+    /// address (an address that is also another subnet's broadcast address is not, and
+    /// the kernel then silently adds no connected route for it).
     fn magic_add(&mut self, r: Route) {
         let table = if r.rtype == RouteType::Unicast {
             RT_TABLE_MAIN
         } else {
             RT_TABLE_LOCAL
         };
+        if let Some(src) = r.prefsrc {
+            let own = r.rtype == RouteType::Local && r.prefix == Prefix4::host(src);
+            if !own && self.addr_type_in(src, RT_TABLE_LOCAL, None) != RouteType::Local {
+                return;
+            }
+        }
         let _ = self
             .tables
             .get_or_create(table)
@@ -714,13 +723,24 @@ impl Router {
         if a.is_multicast() {
             return RouteType::Multicast;
         }
-        let Some(t) = self.tables.get(table) else {
-            return RouteType::Unicast;
-        };
-        match t.lookup(&Flow4 {
+        let fl = Flow4 {
             dst: x,
             ..Default::default()
-        }) {
+        };
+        let res = if table == RT_TABLE_LOCAL && !self.rules.has_custom_rules() {
+            // tables local and main are one trie while there is no custom rule
+            let merged: Vec<&ruta_fib::Table> = [RT_TABLE_LOCAL, RT_TABLE_MAIN]
+                .into_iter()
+                .filter_map(|id| self.tables.get(id))
+                .collect();
+            ruta_fib::Table::lookup_merged(&merged, &fl)
+        } else {
+            let Some(t) = self.tables.get(table) else {
+                return RouteType::Unicast;
+            };
+            t.lookup(&fl)
+        };
+        match res {
             Ok(m) => {
                 if dev.is_none_or(|d| m.route.uses_dev(d)) {
                     m.route.rtype
@@ -796,7 +816,7 @@ impl Router {
                 nexthops.push(self.check_nh(nh, s.table, s.scope)?);
             }
         }
-        if let Some(src) = s.prefsrc {
+        if let Some(src) = s.prefsrc.filter(|_| !s.rtype.is_reject()) {
             let own_dst =
                 s.rtype == RouteType::Local && s.prefix.len() == 32 && s.prefix.addr() == src;
             if !own_dst {
@@ -853,15 +873,8 @@ impl Router {
             if !self.is_up(dev) {
                 return Err(format!("device {} is down", self.link_name(dev)));
             }
-            let tb = if table == RT_TABLE_MAIN {
-                RT_TABLE_LOCAL
-            } else {
-                table
-            };
-            let mut t = self.addr_type_in(gw, tb, Some(dev));
-            if t == RouteType::Unicast && tb != RT_TABLE_LOCAL {
-                t = self.addr_type_in(gw, RT_TABLE_LOCAL, Some(dev));
-            }
+            // inet_addr_type_dev_table: the local table, whatever the device
+            let t = self.addr_type_in(gw, RT_TABLE_LOCAL, None);
             if t != RouteType::Unicast {
                 return Err(format!(
                     "invalid gateway {gw}: it is a {} address",
@@ -924,15 +937,15 @@ impl Router {
 
     /// `ip route add|replace|change|append|prepend`.
     pub fn route_insert(&mut self, s: &RouteSpec, mode: InsertMode) -> Result<(), String> {
+        if s.tos & 0x03 != 0 {
+            return Err(format!("invalid tos 0x{:02x}: ECN bits must be 0", s.tos));
+        }
+        // The kernel creates the table before it validates the route (inet_rtm_newroute):
+        // a refused add still leaves the table existing.
+        self.tables.get_or_create(s.table);
         let r = self.build_route(s)?;
         let tname = self.names.name(s.table);
-        let table = if mode == InsertMode::Change {
-            self.tables
-                .get_mut(s.table)
-                .ok_or_else(|| format!("no route {} in table {tname}", s.prefix))?
-        } else {
-            self.tables.get_or_create(s.table)
-        };
+        let table = self.tables.get_or_create(s.table);
         table.insert(r, mode).map_err(|e| match e {
             TableError::Exists => format!("route {} already exists in table {tname}", s.prefix),
             TableError::NotFound | TableError::NoSuchRoute => {

@@ -6,7 +6,8 @@
 //! longest matching prefix first; inside it the first alias whose tos, scope and output
 //! interface fit; when none fits, the next shorter prefix (backtracking).
 //!
-//! Mutations keep an ordered map (the `ip route show` order: address, then prefix length).
+//! Mutations keep an ordered map in the `ip route show` order: address, then the longer
+//! prefix first (the kernel's trie keeps the aliases of one key by suffix length).
 //! [`Table::compile`] builds the [`Lpm4`] that lookups use; a table mutated since its last
 //! compile answers by probing each prefix length, which gives the same answer more slowly
 //! (the control plane mutates many routes in a row; the data plane only reads compiled
@@ -105,11 +106,25 @@ struct Compiled {
     parent: Vec<u32>,
 }
 
+/// Key of the route map: address, then suffix length (32 - prefix length), so that the
+/// map iterates in the kernel's dump order.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+struct Key(u32, u8);
+
+impl Key {
+    fn of(p: &Prefix4) -> Key {
+        Key(p.addr_u32(), 32 - p.len())
+    }
+    fn prefix(self) -> Prefix4 {
+        Prefix4::new_truncate(self.0, 32 - self.1)
+    }
+}
+
 /// One routing table.
 #[derive(Clone, Debug)]
 pub struct Table {
     pub id: TableId,
-    routes: BTreeMap<Prefix4, Vec<Route>>,
+    routes: BTreeMap<Key, Vec<Route>>,
     /// Number of prefixes of each length, to skip empty lengths when probing.
     len_count: [u32; 33],
     nroutes: usize,
@@ -148,7 +163,10 @@ impl Table {
 
     /// The routes of exactly this prefix, in alias order.
     pub fn aliases(&self, p: &Prefix4) -> &[Route] {
-        self.routes.get(p).map(|v| v.as_slice()).unwrap_or(&[])
+        self.routes
+            .get(&Key::of(p))
+            .map(|v| v.as_slice())
+            .unwrap_or(&[])
     }
 
     fn touch(&mut self) {
@@ -157,7 +175,7 @@ impl Table {
 
     /// Inserts `r` as the kernel's `fib_table_insert` does for `mode`.
     pub fn insert(&mut self, r: Route, mode: InsertMode) -> Result<(), TableError> {
-        let list = self.routes.get(&r.prefix);
+        let list = self.routes.get(&Key::of(&r.prefix));
         let empty = Vec::new();
         let list = list.unwrap_or(&empty);
         // First alias with a lower tos, or the same tos and a metric >= ours.
@@ -185,7 +203,7 @@ impl Table {
                     };
                 }
                 let p = r.prefix;
-                self.routes.get_mut(&p).expect("prefix present")[first] = r;
+                self.routes.get_mut(&Key::of(&p)).expect("prefix present")[first] = r;
                 self.touch();
                 return Ok(());
             }
@@ -204,7 +222,7 @@ impl Table {
             pos.unwrap_or(list.len())
         };
         let p = r.prefix;
-        let v = self.routes.entry(p).or_default();
+        let v = self.routes.entry(Key::of(&p)).or_default();
         if v.is_empty() {
             self.len_count[p.len() as usize] += 1;
         }
@@ -216,10 +234,8 @@ impl Table {
 
     /// Deletes the first route that `spec` matches (`fib_table_delete`).
     pub fn delete(&mut self, spec: &DeleteSpec) -> Result<Route, TableError> {
-        let list = self
-            .routes
-            .get_mut(&spec.prefix)
-            .ok_or(TableError::NoSuchRoute)?;
+        let key = Key::of(&spec.prefix);
+        let list = self.routes.get_mut(&key).ok_or(TableError::NoSuchRoute)?;
         let idx = list
             .iter()
             .position(|a| {
@@ -242,7 +258,7 @@ impl Table {
             .ok_or(TableError::NoSuchRoute)?;
         let r = list.remove(idx);
         if list.is_empty() {
-            self.routes.remove(&spec.prefix);
+            self.routes.remove(&key);
             self.len_count[spec.prefix.len() as usize] -= 1;
         }
         self.nroutes -= 1;
@@ -262,9 +278,9 @@ impl Table {
                 emptied.push(*p);
             }
         }
-        for p in emptied {
-            self.routes.remove(&p);
-            self.len_count[p.len() as usize] -= 1;
+        for k in emptied {
+            self.routes.remove(&k);
+            self.len_count[k.prefix().len() as usize] -= 1;
         }
         let removed = before - self.nroutes;
         if removed > 0 {
@@ -286,12 +302,15 @@ impl Table {
         if self.compiled.is_some() {
             return;
         }
-        let prefixes: Vec<Prefix4> = self.routes.keys().copied().collect();
+        let prefixes: Vec<Prefix4> = self.routes.keys().map(|k| k.prefix()).collect();
         let mut parent = vec![u32::MAX; prefixes.len()];
-        // The map's order is address then length, so enclosing prefixes come before the
-        // prefixes they enclose: a stack of open prefixes gives each one its parent.
+        // In (address, shorter first) order enclosing prefixes come before the prefixes
+        // they enclose: a stack of open prefixes gives each one its parent.
+        let mut order: Vec<u32> = (0..prefixes.len() as u32).collect();
+        order.sort_unstable_by_key(|&i| prefixes[i as usize]);
         let mut stack: Vec<u32> = Vec::new();
-        for (i, p) in prefixes.iter().enumerate() {
+        for &i in &order {
+            let p = &prefixes[i as usize];
             while let Some(&top) = stack.last() {
                 if prefixes[top as usize].covers(p) {
                     break;
@@ -299,9 +318,9 @@ impl Table {
                 stack.pop();
             }
             if let Some(&top) = stack.last() {
-                parent[i] = top;
+                parent[i as usize] = top;
             }
-            stack.push(i as u32);
+            stack.push(i);
         }
         let input: Vec<(u32, u8, u32)> = prefixes
             .iter()
@@ -330,7 +349,7 @@ impl Table {
             .rev()
             .filter(|&l| self.len_count[l as usize] > 0)
             .map(|l| Prefix4::new_truncate(addr, l))
-            .find(|p| self.routes.contains_key(p))
+            .find(|p| self.routes.contains_key(&Key::of(p)))
     }
 
     /// Walks the prefixes containing `addr`, longest first.
@@ -371,33 +390,62 @@ impl Table {
         })
     }
 
+    /// The aliases of prefix `p` that `fl` may use: `Some` when they decide (a route or a
+    /// reject type), `None` to backtrack to a shorter prefix.
+    fn decide(&self, p: &Prefix4, fl: &Flow4) -> Option<Result<TableMatch<'_>, LookupError>> {
+        for r in &self.routes[&Key::of(p)] {
+            // dscp compare: a route's tos never has ECN bits; a flow's may
+            if r.tos != 0 && r.tos != fl.tos & 0xfc {
+                continue;
+            }
+            if r.scope < fl.scope {
+                continue;
+            }
+            match r.rtype {
+                RouteType::Blackhole => return Some(Err(LookupError::Blackhole)),
+                RouteType::Unreachable => return Some(Err(LookupError::Unreachable)),
+                RouteType::Prohibit => return Some(Err(LookupError::Prohibit)),
+                RouteType::Throw => return Some(Err(LookupError::Again)),
+                _ => {}
+            }
+            for (i, nh) in r.nexthops.iter().enumerate() {
+                if nh.dead {
+                    continue;
+                }
+                if fl.oif != 0 && nh.dev != Some(fl.oif) {
+                    continue;
+                }
+                return Some(Ok(TableMatch { route: r, nh: i }));
+            }
+        }
+        None
+    }
+
     /// `fib_table_lookup`: the route for `fl`, or why there is none.
     pub fn lookup(&self, fl: &Flow4) -> Result<TableMatch<'_>, LookupError> {
         for p in self.covering(fl.dst) {
-            for r in &self.routes[&p] {
-                // dscp compare: a route's tos never has ECN bits; a flow's may
-                if r.tos != 0 && r.tos != fl.tos & 0xfc {
-                    continue;
-                }
-                if r.scope < fl.scope {
-                    continue;
-                }
-                match r.rtype {
-                    RouteType::Blackhole => return Err(LookupError::Blackhole),
-                    RouteType::Unreachable => return Err(LookupError::Unreachable),
-                    RouteType::Prohibit => return Err(LookupError::Prohibit),
-                    RouteType::Throw => return Err(LookupError::Again),
-                    _ => {}
-                }
-                for (i, nh) in r.nexthops.iter().enumerate() {
-                    if nh.dead {
-                        continue;
-                    }
-                    if fl.oif != 0 && nh.dev != Some(fl.oif) {
-                        continue;
-                    }
-                    return Ok(TableMatch { route: r, nh: i });
-                }
+            if let Some(d) = self.decide(&p, fl) {
+                return d;
+            }
+        }
+        Err(LookupError::Again)
+    }
+
+    /// A lookup over several tables merged into one trie, as the kernel keeps tables local
+    /// and main while no custom rule exists: the longest prefix of any of them first; for
+    /// one prefix, the tables in the order given (the kernel's: higher id first).
+    pub fn lookup_merged<'a>(
+        tables: &[&'a Table],
+        fl: &Flow4,
+    ) -> Result<TableMatch<'a>, LookupError> {
+        let mut cands: Vec<(u8, usize, Prefix4)> = Vec::new();
+        for (i, t) in tables.iter().enumerate() {
+            cands.extend(t.covering(fl.dst).map(|p| (p.len(), i, p)));
+        }
+        cands.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        for (_, i, p) in cands {
+            if let Some(d) = tables[i].decide(&p, fl) {
+                return d;
             }
         }
         Err(LookupError::Again)
@@ -606,6 +654,26 @@ mod tests {
         let mut f = fl("10.1.0.1");
         f.scope = RT_SCOPE_LINK;
         assert_eq!(t.lookup(&f).unwrap_err(), LookupError::Again);
+    }
+
+    #[test]
+    fn dump_order_longer_prefix_first_for_one_address() {
+        // as the kernel's trie: same key, the longer prefix is listed first
+        let mut t = Table::new(254);
+        for p in ["10.0.0.0/8", "10.0.0.0/16", "9.0.0.0/8", "10.0.0.0/30"] {
+            t.insert(r(p, 0, 2), InsertMode::Add).unwrap();
+        }
+        let order: Vec<String> = t.iter().map(|r| r.prefix.to_string()).collect();
+        assert_eq!(
+            order,
+            ["9.0.0.0/8", "10.0.0.0/30", "10.0.0.0/16", "10.0.0.0/8"]
+        );
+        t.compile();
+        let mut f = fl("10.0.0.1");
+        f.oif = 2;
+        assert_eq!(t.lookup(&f).unwrap().route.prefix.len(), 30);
+        assert_eq!(t.lookup(&fl("10.0.1.1")).unwrap().route.prefix.len(), 16);
+        assert_eq!(t.lookup(&fl("10.1.1.1")).unwrap().route.prefix.len(), 8);
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //! It must not know about interface names, addresses, or how rules are written in text:
 //! `ruta-config` parses and prints; this crate decides.
 
-use ruta_fib::{Flow4, IfIndex, LookupError, Prefix4, Route, TableId, Tables};
+use ruta_fib::{Flow4, IfIndex, LookupError, Prefix4, Route, Table, TableId, Tables};
 use std::net::Ipv4Addr;
 
 pub mod proto;
@@ -66,6 +66,9 @@ pub struct Rule {
     /// `nat ADDR` (printed `map-to ADDR`): stateless NAT of the source, as the seed's
     /// Example 10.4 uses it.
     pub nat: Option<Ipv4Addr>,
+    /// `protocol` of the rule: the kernel's own default rules are `kernel` (2), so a
+    /// user's rule is never a duplicate of one of them.
+    pub protocol: u8,
     /// Unique id of this rule (goto targets point at a rule, not at a priority).
     pub id: u64,
     /// The rule a `goto` jumps to: the first rule of the target priority when the goto
@@ -93,6 +96,7 @@ impl Rule {
             suppress_prefixlen: None,
             suppress_ifgroup: None,
             nat: None,
+            protocol: 0,
             id: 0,
             target: None,
         }
@@ -186,7 +190,9 @@ impl FibError {
 /// route and nexthop.
 #[derive(Clone, Copy, Debug)]
 pub struct FibResult<'a> {
-    pub rule: &'a Rule,
+    /// The rule that decided; `None` while tables local and main are merged (no custom
+    /// rules: the kernel does not walk the rules then).
+    pub rule: Option<&'a Rule>,
     pub table: TableId,
     pub route: &'a Route,
     pub nh: usize,
@@ -231,6 +237,9 @@ pub enum RuleError {
 pub struct Rpdb {
     rules: Vec<Rule>,
     next_id: u64,
+    /// The kernel's `fib_has_custom_rules`: set by any rule change after the defaults, and
+    /// never cleared. Until then local and main are one merged trie.
+    custom: bool,
 }
 
 impl Default for Rpdb {
@@ -245,6 +254,7 @@ impl Rpdb {
         let mut db = Rpdb {
             rules: Vec::new(),
             next_id: 1,
+            custom: false,
         };
         for (pref, t) in [
             (0, ruta_fib::RT_TABLE_LOCAL),
@@ -253,8 +263,10 @@ impl Rpdb {
         ] {
             let mut r = Rule::new(Action::Lookup(t));
             r.pref = pref;
+            r.protocol = 2;
             db.add(r, true).expect("default rules");
         }
+        db.custom = false;
         db
     }
 
@@ -263,6 +275,7 @@ impl Rpdb {
         Rpdb {
             rules: Vec::new(),
             next_id: 1,
+            custom: true,
         }
     }
 
@@ -278,21 +291,7 @@ impl Rpdb {
     /// True when there is any rule beyond the three defaults (the kernel's
     /// `fib4_has_custom_rules`, which decides how strictly sources are validated).
     pub fn has_custom_rules(&self) -> bool {
-        self.rules.len() != 3
-            || !self
-                .rules
-                .iter()
-                .zip([(0u32, 255u32), (32766, 254), (32767, 253)])
-                .all(|(r, (p, t))| {
-                    r.pref == p
-                        && r.action == Action::Lookup(t)
-                        && *r == {
-                            let mut d = Rule::new(Action::Lookup(t));
-                            d.pref = p;
-                            d.id = r.id;
-                            d
-                        }
-                })
+        self.custom
     }
 
     /// The priority the kernel gives a rule added without `pref`
@@ -315,7 +314,7 @@ impl Rpdb {
                 return Err(RuleError::BackwardGoto);
             }
         }
-        // An identical rule (same priority included) is EEXIST.
+        // An identical rule with the same priority (given or the default one) is EEXIST.
         if self.rules.iter().any(|r| same_rule(r, &rule)) {
             return Err(RuleError::Exists);
         }
@@ -332,6 +331,7 @@ impl Rpdb {
             .unwrap_or(self.rules.len());
         let (pref, id) = (rule.pref, rule.id);
         self.rules.insert(pos, rule);
+        self.custom = true;
         // Unresolved gotos to this priority now point here.
         for r in self.rules.iter_mut() {
             if r.action == Action::Goto(pref) && r.target.is_none() {
@@ -355,6 +355,7 @@ impl Rpdb {
             .position(|r| delete_matches(r, spec, has_pref, action_given))
             .ok_or(RuleError::NotFound)?;
         let gone = self.rules.remove(idx);
+        self.custom = true;
         // Gotos that pointed at it move to the next rule of the same priority, if any.
         let next = self
             .rules
@@ -389,6 +390,9 @@ impl Rpdb {
         fl: &Flow4,
         mut trace: Option<&mut Vec<TraceStep>>,
     ) -> Result<FibResult<'a>, FibError> {
+        if !self.custom {
+            return merged_lookup(tables, fl);
+        }
         let mut i = 0;
         // A goto always jumps forward, so the walk is bounded by the number of rules;
         // the counter guards against a corrupted list all the same.
@@ -473,7 +477,7 @@ impl Rpdb {
                         t.push(TraceStep::Decided { pref: rule.pref });
                     }
                     return Ok(FibResult {
-                        rule,
+                        rule: Some(rule),
                         table,
                         route: m.route,
                         nh: m.nh,
@@ -505,6 +509,50 @@ impl Rpdb {
     }
 }
 
+fn map_err(e: LookupError) -> FibError {
+    match e {
+        LookupError::Again => FibError::NetUnreachable,
+        LookupError::Blackhole => FibError::Blackhole,
+        LookupError::Unreachable => FibError::HostUnreachable,
+        LookupError::Prohibit => FibError::Prohibited,
+    }
+}
+
+/// The kernel's `fib_lookup` fast path, without custom rules: tables local and main as
+/// one merged trie (reported as main), then on any error table default.
+fn merged_lookup<'a>(tables: &'a Tables, fl: &Flow4) -> Result<FibResult<'a>, FibError> {
+    let merged: Vec<&Table> = [ruta_fib::RT_TABLE_LOCAL, ruta_fib::RT_TABLE_MAIN]
+        .into_iter()
+        .filter_map(|id| tables.get(id))
+        .collect();
+    let mut err = match Table::lookup_merged(&merged, fl) {
+        Ok(m) => {
+            return Ok(FibResult {
+                rule: None,
+                table: ruta_fib::RT_TABLE_MAIN,
+                route: m.route,
+                nh: m.nh,
+            })
+        }
+        Err(e) => e,
+    };
+    // only "nothing found" goes on to table default; an error of main stands
+    if let (LookupError::Again, Some(t)) = (err, tables.get(ruta_fib::RT_TABLE_DEFAULT)) {
+        match t.lookup(fl) {
+            Ok(m) => {
+                return Ok(FibResult {
+                    rule: None,
+                    table: ruta_fib::RT_TABLE_DEFAULT,
+                    route: m.route,
+                    nh: m.nh,
+                })
+            }
+            Err(e) => err = e,
+        }
+    }
+    Err(map_err(err))
+}
+
 /// The kernel's `rule_exists`: identical selectors, action and priority.
 fn same_rule(a: &Rule, b: &Rule) -> bool {
     a.pref == b.pref
@@ -523,6 +571,7 @@ fn same_rule(a: &Rule, b: &Rule) -> bool {
         && a.suppress_prefixlen == b.suppress_prefixlen
         && a.suppress_ifgroup == b.suppress_ifgroup
         && a.nat == b.nat
+        && a.protocol == b.protocol
 }
 
 /// The kernel's `rule_find` for deletion: only the fields the user gave must agree.

@@ -37,6 +37,24 @@ fn default_rules_and_default_pref() {
     let mut db = Rpdb::new();
     assert_eq!(prefs(&db), vec![0, 32766, 32767]);
     assert!(!db.has_custom_rules());
+    // merged mode: the lookup reports table main and no rule
+    let mut tables = Tables::new();
+    tables
+        .get_or_create(255)
+        .insert(route("10.0.0.1/32", RouteType::Local, 1), InsertMode::Add)
+        .unwrap();
+    let res = db
+        .lookup(
+            &tables,
+            &Flow4 {
+                dst: a("10.0.0.1"),
+                ..Default::default()
+            },
+            None,
+        )
+        .unwrap();
+    assert_eq!(res.table, 254);
+    assert!(res.rule.is_none());
     let mut r = lookup_rule(4);
     r.fwmark = 4;
     r.fwmask = u32::MAX;

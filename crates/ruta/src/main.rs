@@ -196,6 +196,11 @@ fn ip_cmd(rt: &mut Router, words: &[String]) -> ExitCode {
             eprintln!("Error: {m}");
             ExitCode::from(2)
         }
+        Err(CmdError::Partial { out, err }) => {
+            print!("{out}");
+            eprintln!("Error: {err}");
+            ExitCode::from(2)
+        }
         Err(e) => {
             eprintln!("{e}");
             ExitCode::from(1)
