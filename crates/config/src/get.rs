@@ -164,6 +164,25 @@ impl Router {
         None
     }
 
+    /// The ports an input packet of query `q` carries: the kernel builds the packet, with
+    /// ports for TCP and UDP and an ICMP echo header (no ports) for ICMP.
+    fn packet_ports(&self, q: &GetQuery) -> (u16, u16) {
+        if q.proto == 1 {
+            (0, 0)
+        } else {
+            (q.sport, q.dport)
+        }
+    }
+
+    /// The kernel's `fib_rules_require_fldissect`: a rule (not `iif lo`) selects on the
+    /// protocol or ports.
+    fn rules_need_flow_dissect(&self) -> bool {
+        self.rules.rules().iter().any(|r| {
+            r.iif.as_ref().is_none_or(|i| i.index != Some(LOOPBACK))
+                && (r.ipproto != 0 || r.sport.is_some() || r.dport.is_some())
+        })
+    }
+
     /// `__ip_dev_find`: one of our addresses, or an address a `local` route in table local
     /// covers.
     pub fn is_local_source(&self, a: Ipv4Addr) -> bool {
@@ -236,7 +255,8 @@ impl Router {
             gateway,
             dev,
             table,
-            prefsrc: if q.src != Some(saddr) {
+            // the kernel adds RTA_PREFSRC when the source differs from the asked one
+            prefsrc: if q.src.unwrap_or(Ipv4Addr::UNSPECIFIED) != saddr {
                 Some(saddr)
             } else {
                 None
@@ -327,18 +347,16 @@ impl Router {
                 if saddr.is_unspecified() {
                     saddr = res.route.prefsrc.unwrap_or(daddr);
                 }
-                self.finish_output(
-                    q,
-                    mk(
-                        RouteType::Local,
-                        LOOPBACK,
-                        res.table,
-                        None,
-                        saddr,
-                        RTCF_LOCAL,
-                    ),
-                    fib,
-                )
+                let mut c = mk(
+                    RouteType::Local,
+                    LOOPBACK,
+                    res.table,
+                    None,
+                    saddr,
+                    RTCF_LOCAL,
+                );
+                c.tos = res.route.tos;
+                self.finish_output(q, c, fib)
             }
             RouteType::Nat => {
                 let to = nh.gateway.unwrap_or(daddr);
@@ -438,6 +456,14 @@ impl Router {
             mark: 0,
             ..Default::default()
         };
+        // the reverse flow carries protocol and (swapped) ports only when some rule
+        // selects on them (the kernel's fib_rules_require_fldissect)
+        if self.rules_need_flow_dissect() {
+            let (sport, dport) = self.packet_ports(q);
+            fl.proto = q.proto;
+            fl.sport = dport;
+            fl.dport = sport;
+        }
         let no_addr = self.addrs_of(dev).next().is_none();
         let res = match self.rules.lookup(&self.tables, &fl, None) {
             Ok(r) => r,
@@ -529,7 +555,8 @@ impl Router {
             return Err(GetError::Invalid);
         }
         let forwarding = self.conf(iif, "forwarding") != 0;
-        let fl = self.flow(q, daddr, saddr, iif, 0);
+        let mut fl = self.flow(q, daddr, saddr, iif, 0);
+        (fl.sport, fl.dport) = self.packet_ports(q);
         let res = match self.rules.lookup(&self.tables, &fl, None) {
             Ok(r) => r,
             Err(e) => {
@@ -548,6 +575,7 @@ impl Router {
                     CachedRoute {
                         rtype: RouteType::Broadcast,
                         table: res.table,
+                        tos: res.route.tos,
                         flags: RTCF_BROADCAST | RTCF_LOCAL,
                         ..base
                     },
@@ -560,6 +588,7 @@ impl Router {
                     CachedRoute {
                         rtype: RouteType::Local,
                         table: res.table,
+                        tos: res.route.tos,
                         flags: RTCF_LOCAL,
                         ..base
                     },

@@ -374,17 +374,20 @@ fn parse_route_spec(rt: &Router, w: &[String], del: bool) -> R<(RouteSpec, Given
         nh.weight = 1;
         nexthops.push(nh);
     }
-    // `table 0` is main (the kernel's fib_new_table)
-    let table = table.filter(|t| *t != 0).unwrap_or(
-        if matches!(
-            rtype,
-            RouteType::Local | RouteType::Broadcast | RouteType::Nat | RouteType::Anycast
-        ) {
-            RT_TABLE_LOCAL
-        } else {
-            RT_TABLE_MAIN
-        },
-    );
+    // an explicit `table 0` is main (the kernel's fib_new_table), whatever the type;
+    // without `table`, iproute2 sends local-ish types to table local
+    let table = table
+        .map(|t| if t == 0 { RT_TABLE_MAIN } else { t })
+        .unwrap_or(
+            if matches!(
+                rtype,
+                RouteType::Local | RouteType::Broadcast | RouteType::Nat | RouteType::Anycast
+            ) {
+                RT_TABLE_LOCAL
+            } else {
+                RT_TABLE_MAIN
+            },
+        );
     let has_gw = nexthops.iter().any(|n| n.gateway.is_some());
     let scope = scope.unwrap_or(match rtype {
         RouteType::Local | RouteType::Nat => RT_SCOPE_HOST,

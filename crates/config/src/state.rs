@@ -727,18 +727,8 @@ impl Router {
             dst: x,
             ..Default::default()
         };
-        let res = if table == RT_TABLE_LOCAL && !self.rules.has_custom_rules() {
-            // tables local and main are one trie while there is no custom rule
-            let merged: Vec<&ruta_fib::Table> = [RT_TABLE_LOCAL, RT_TABLE_MAIN]
-                .into_iter()
-                .filter_map(|id| self.tables.get(id))
-                .collect();
-            ruta_fib::Table::lookup_merged(&merged, &fl)
-        } else {
-            let Some(t) = self.tables.get(table) else {
-                return RouteType::Unicast;
-            };
-            t.lookup(&fl)
+        let Some(res) = self.table_lookup(table, &fl) else {
+            return RouteType::Unicast;
         };
         match res {
             Ok(m) => {
@@ -750,6 +740,24 @@ impl Router {
             }
             Err(_) => RouteType::Unicast,
         }
+    }
+
+    /// A lookup in one table (`fib_table_lookup`), `None` when the table does not exist.
+    /// While no custom rule exists, tables local and main are one merged trie, so a
+    /// lookup in either sees the routes of both.
+    pub fn table_lookup(
+        &self,
+        table: TableId,
+        fl: &Flow4,
+    ) -> Option<Result<ruta_fib::TableMatch<'_>, ruta_fib::LookupError>> {
+        if (table == RT_TABLE_LOCAL || table == RT_TABLE_MAIN) && !self.rules.has_custom_rules() {
+            let merged: Vec<&ruta_fib::Table> = [RT_TABLE_LOCAL, RT_TABLE_MAIN]
+                .into_iter()
+                .filter_map(|id| self.tables.get(id))
+                .collect();
+            return Some(ruta_fib::Table::lookup_merged(&merged, fl));
+        }
+        Some(self.tables.get(table)?.lookup(fl))
     }
 
     /// Validates `s` as `fib_create_info` does and builds the route.
@@ -899,10 +907,8 @@ impl Router {
         };
         let mut found: Option<(RouteType, u8, Option<IfIndex>)> = None;
         if table != RT_TABLE_MAIN {
-            if let Some(t) = self.tables.get(table) {
-                if let Ok(m) = t.lookup(&fl) {
-                    found = Some((m.route.rtype, m.route.scope, m.route.nexthops[m.nh].dev));
-                }
+            if let Some(Ok(m)) = self.table_lookup(table, &fl) {
+                found = Some((m.route.rtype, m.route.scope, m.route.nexthops[m.nh].dev));
             }
         }
         if found.is_none() {

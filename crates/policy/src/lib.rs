@@ -553,25 +553,32 @@ fn merged_lookup<'a>(tables: &'a Tables, fl: &Flow4) -> Result<FibResult<'a>, Fi
     Err(map_err(err))
 }
 
-/// The kernel's `rule_exists`: identical selectors, action and priority.
-fn same_rule(a: &Rule, b: &Rule) -> bool {
-    a.pref == b.pref
-        && a.invert == b.invert
-        && a.src == b.src
-        && a.dst == b.dst
-        && a.tos == b.tos
-        && a.fwmark == b.fwmark
-        && a.fwmask == b.fwmask
-        && a.iif.as_ref().map(|s| &s.name) == b.iif.as_ref().map(|s| &s.name)
-        && a.oif.as_ref().map(|s| &s.name) == b.oif.as_ref().map(|s| &s.name)
-        && a.ipproto == b.ipproto
-        && a.sport == b.sport
-        && a.dport == b.dport
-        && a.action == b.action
-        && a.suppress_prefixlen == b.suppress_prefixlen
-        && a.suppress_ifgroup == b.suppress_ifgroup
-        && a.nat == b.nat
-        && a.protocol == b.protocol
+/// The kernel's `rule_exists` (with `fib4_rule_compare`): `new` duplicates `r` when
+/// priority, action, interfaces, marks, ports, protocols and suppressors are equal, and
+/// `from`/`to`/`tos` are equal where `new` sets them. `not` is not compared.
+fn same_rule(r: &Rule, new: &Rule) -> bool {
+    let set = |p: &Option<Prefix4>| p.filter(|p| p.len() != 0);
+    // the goto target is not compared: two gotos of one priority are duplicates
+    let same_action = match (r.action, new.action) {
+        (Action::Goto(_), Action::Goto(_)) => true,
+        (a, b) => a == b,
+    };
+    r.pref == new.pref
+        && same_action
+        && r.iif.as_ref().map(|s| &s.name) == new.iif.as_ref().map(|s| &s.name)
+        && r.oif.as_ref().map(|s| &s.name) == new.oif.as_ref().map(|s| &s.name)
+        && r.fwmark == new.fwmark
+        && r.fwmask == new.fwmask
+        && r.suppress_prefixlen == new.suppress_prefixlen
+        && r.suppress_ifgroup == new.suppress_ifgroup
+        && r.ipproto == new.ipproto
+        && r.protocol == new.protocol
+        && r.sport == new.sport
+        && r.dport == new.dport
+        && set(&new.src).is_none_or(|p| set(&r.src) == Some(p))
+        && set(&new.dst).is_none_or(|p| set(&r.dst) == Some(p))
+        && (new.tos == 0 || r.tos == new.tos)
+        && (new.nat.is_none() || r.nat == new.nat)
 }
 
 /// The kernel's `rule_find` for deletion: only the fields the user gave must agree.
@@ -581,11 +588,7 @@ fn delete_matches(r: &Rule, s: &Rule, has_pref: bool, action_given: bool) -> boo
         if !same_kind {
             return false;
         }
-        if let (Action::Goto(a), Action::Goto(b)) = (r.action, s.action) {
-            if a != b {
-                return false;
-            }
-        }
+        // as rule_find: the goto target is not compared
     }
     if let Action::Lookup(t) = s.action {
         if t != 0 && r.table() != Some(t) {
