@@ -72,6 +72,18 @@ impl RouteFilter {
     }
 }
 
+/// A nexthop's flags as `print_rt_flags` names them, in its order.
+fn nh_flags(nh: &ruta_fib::Nexthop) -> Vec<&'static str> {
+    let mut f = Vec::new();
+    if nh.dead {
+        f.push("dead");
+    }
+    if nh.onlink {
+        f.push("onlink");
+    }
+    f
+}
+
 /// One FIB entry: text line(s) and JSON object.
 fn route_entry(
     rt: &Router,
@@ -129,16 +141,11 @@ fn route_entry(
         let _ = write!(s, "metric {} ", r.metric);
         j.insert("metric".into(), json!(r.metric));
     }
-    let mut flags = Vec::new();
-    if single {
-        let nh = &r.nexthops[0];
-        if nh.dead {
-            flags.push("dead");
-        }
-        if nh.onlink {
-            flags.push("onlink");
-        }
-    }
+    let flags = if single {
+        nh_flags(&r.nexthops[0])
+    } else {
+        Vec::new()
+    };
     for fl in &flags {
         let _ = write!(s, "{fl} ");
     }
@@ -158,13 +165,7 @@ fn route_entry(
             }
             let _ = write!(s, "weight {} ", nh.weight);
             m.insert("weight".into(), json!(nh.weight));
-            let mut nf = Vec::new();
-            if nh.dead {
-                nf.push("dead");
-            }
-            if nh.onlink {
-                nf.push("onlink");
-            }
+            let nf = nh_flags(nh);
             for fl in &nf {
                 let _ = write!(s, "{fl} ");
             }

@@ -298,13 +298,7 @@ impl Router {
             mtu: 1500,
             mac,
         });
-        let names: Vec<(String, IfIndex)> = self
-            .links
-            .iter()
-            .map(|l| (l.name.clone(), l.index))
-            .collect();
-        self.rules
-            .resolve_interfaces(|n| names.iter().find(|(m, _)| m == n).map(|(_, i)| *i));
+        self.resolve_rule_interfaces();
         if up {
             self.link_set_up(index, true)?;
         }
@@ -316,7 +310,7 @@ impl Router {
         if index == LOOPBACK {
             return Err("cannot delete lo".into());
         }
-        let name = self.link(index).ok_or("no such link")?.name.clone();
+        self.link(index).ok_or("no such link")?;
         for t in self.tables.iter_mut() {
             t.retain(|r| !r.uses_dev(index));
         }
@@ -331,15 +325,15 @@ impl Router {
             self.sync_down_addr(a.local);
         }
         self.links.retain(|l| l.index != index);
-        let names: Vec<(String, IfIndex)> = self
-            .links
-            .iter()
-            .map(|l| (l.name.clone(), l.index))
-            .collect();
-        self.rules
-            .resolve_interfaces(|n| names.iter().find(|(m, _)| m == n).map(|(_, i)| *i));
-        let _ = name;
+        self.resolve_rule_interfaces();
         Ok(())
+    }
+
+    /// Points the `iif`/`oif` of every rule at the link of that name, or detaches it.
+    fn resolve_rule_interfaces(&mut self) {
+        let links = &self.links;
+        self.rules
+            .resolve_interfaces(|n| links.iter().find(|l| l.name == n).map(|l| l.index));
     }
 
     /// `ip link set DEV up|down`.
