@@ -1,18 +1,26 @@
 //! Longest-prefix match on a synthetic full BGP table (1.05 M prefixes): `ruta_fib::lpm::Lpm4`
 //! against the `prefix-trie` crate's `PrefixMap::get_lpm`, in the same run, on the same table
-//! and the same keys.
+//! and the same keys, for two value models of the same prefixes:
 //!
-//! `cargo bench -p ruta-benches --bench lpm` (about 3 minutes on 2 cores);
+//! * `index`: each prefix's own value (its index in address order), as ruta's control-plane
+//!   `Table` numbers them: 1.05 M distinct values, nothing for leaf compression to merge;
+//! * `fwd`: the forwarding FIB's values, the deduplicated route an ordinary packet resolves
+//!   to: [`FORWARDING_NEXTHOPS`] next hops with spatial correlation
+//!   ([`forwarding_values`]).
+//!
+//! `cargo bench -p ruta-benches --bench lpm` (about 2.5 minutes on 2 cores);
 //! `cargo bench -p ruta-benches --bench lpm -- --test` runs every bench once (smoke test).
 //!
-//! Groups: `lpm-uniform` (uniformly random addresses, ~30 % unrouted) and `lpm-in-prefix`
-//! (addresses inside random table prefixes), each with batches of 32 and of 256 and single
-//! lookups, throughput in lookups (elements) per second; `lpm-build` (the full table).
+//! Groups `lpm-{index,fwd}-{uniform,in-prefix}`: uniformly random addresses (~30 % unrouted)
+//! or addresses inside uniformly chosen table prefixes, each with batches of 32 and of 256 and
+//! single lookups, throughput in lookups (elements) per second; `lpm-build` (the full table,
+//! both models).
 
 use criterion::{BenchmarkId, Criterion, Throughput};
 use prefix_trie::PrefixMap;
 use ruta_benches::{
-    bgp_like_table, in_prefix_keys, uniform_keys, Reference, TableStats, FULL_TABLE,
+    bgp_like_table, forwarding_values, in_prefix_keys, uniform_keys, Reference, TableStats,
+    ValueStats, FORWARDING_NEXTHOPS, FULL_TABLE,
 };
 use ruta_fib::lpm::Lpm4;
 use std::hint::black_box;
@@ -92,57 +100,85 @@ fn main() {
 
     let t0 = Instant::now();
     let table = bgp_like_table(FULL_TABLE, 1);
+    let fwd = forwarding_values(&table, 4);
     let gen = t0.elapsed();
-    let t0 = Instant::now();
-    let lpm = Lpm4::build(&table);
-    let build = t0.elapsed();
-    let t0 = Instant::now();
-    let trie = build_trie(&table);
-    let trie_build = t0.elapsed();
     let uniform = uniform_keys(KEYS, 2);
     let in_prefix = in_prefix_keys(&table, KEYS, 3);
 
     // What the run is made of, printed once.
     println!("table: {} (generated in {gen:.2?})", TableStats::of(&table));
-    let mut out = vec![0; uniform.len()];
-    lpm.lookup_batch(&uniform, &mut out);
-    let unrouted = out.iter().filter(|&&v| v == Lpm4::NONE).count();
     println!(
-        "uniform keys unrouted: {:.1} % (measured on {} random addresses)",
-        100.0 * unrouted as f64 / uniform.len() as f64,
-        uniform.len()
+        "values: index: {}; fwd ({FORWARDING_NEXTHOPS} next hops): {}",
+        ValueStats::of(&table),
+        ValueStats::of(&fwd)
     );
-    println!(
-        "Lpm4: {} bytes per table ({:.2} MiB, {:.2} B/prefix), first build {build:.2?}; {lpm:?}",
-        lpm.memory_bytes(),
-        lpm.memory_bytes() as f64 / f64::from(1 << 20),
-        lpm.memory_bytes() as f64 / table.len() as f64
-    );
-    println!(
-        "prefix-trie: {} bytes ({:.2} MiB), first build {trie_build:.2?}",
-        trie.mem_size(),
-        trie.mem_size() as f64 / f64::from(1 << 20)
-    );
-    // Both answer the same (checked against the obvious per-length reference).
-    let r = Reference::new(&table);
-    for &a in uniform
-        .iter()
-        .take(20_000)
-        .chain(in_prefix.iter().take(20_000))
-    {
-        let want = r.lookup(a);
-        assert_eq!(lpm.lookup(a), want, "Lpm4 at {a:#010x}");
-        assert_eq!(trie_lookup(&trie, a), want, "prefix-trie at {a:#010x}");
+    for (model, t) in [("index", &table), ("fwd", &fwd)] {
+        let t0 = Instant::now();
+        let lpm = Lpm4::build(t);
+        let build = t0.elapsed();
+        let t0 = Instant::now();
+        let trie = build_trie(t);
+        let trie_build = t0.elapsed();
+        if model == "index" {
+            let mut out = vec![0; uniform.len()];
+            lpm.lookup_batch(&uniform, &mut out);
+            let unrouted = out.iter().filter(|&&v| v == Lpm4::NONE).count();
+            println!(
+                "uniform keys unrouted: {:.1} % (measured on {} random addresses)",
+                100.0 * unrouted as f64 / uniform.len() as f64,
+                uniform.len()
+            );
+        }
+        println!(
+            "{model}: Lpm4: {} bytes ({:.2} MiB, {:.2} B/prefix), first build {build:.2?}; {lpm:?}",
+            lpm.memory_bytes(),
+            lpm.memory_bytes() as f64 / f64::from(1 << 20),
+            lpm.memory_bytes() as f64 / t.len() as f64
+        );
+        println!(
+            "{model}: prefix-trie: {} bytes ({:.2} MiB), first build {trie_build:.2?}",
+            trie.mem_size(),
+            trie.mem_size() as f64 / f64::from(1 << 20)
+        );
+        // Both answer the same (checked against the obvious per-length reference).
+        let r = Reference::new(t);
+        let mut out = vec![0; 20_000];
+        for keys in [&uniform[..20_000], &in_prefix[..20_000]] {
+            lpm.lookup_batch(keys, &mut out);
+            for (&a, &o) in keys.iter().zip(&out) {
+                let want = r.lookup(a);
+                assert_eq!(lpm.lookup(a), want, "Lpm4 at {a:#010x}");
+                assert_eq!(o, want, "Lpm4 batch at {a:#010x}");
+                assert_eq!(trie_lookup(&trie, a), want, "prefix-trie at {a:#010x}");
+            }
+        }
+        lookups(
+            &mut c,
+            &format!("lpm-{model}-uniform"),
+            &uniform,
+            &lpm,
+            &trie,
+        );
+        lookups(
+            &mut c,
+            &format!("lpm-{model}-in-prefix"),
+            &in_prefix,
+            &lpm,
+            &trie,
+        );
     }
-
-    lookups(&mut c, "lpm-uniform", &uniform, &lpm, &trie);
-    lookups(&mut c, "lpm-in-prefix", &in_prefix, &lpm, &trie);
 
     let mut g = c.benchmark_group("lpm-build");
     g.sample_size(10);
     g.throughput(Throughput::Elements(table.len() as u64));
-    g.bench_function("lpm4", |b| b.iter(|| Lpm4::build(black_box(&table))));
-    g.bench_function("prefix-trie", |b| b.iter(|| build_trie(black_box(&table))));
+    for (model, t) in [("index", &table), ("fwd", &fwd)] {
+        g.bench_function(BenchmarkId::new("lpm4", model), |b| {
+            b.iter(|| Lpm4::build(black_box(t)))
+        });
+        g.bench_function(BenchmarkId::new("prefix-trie", model), |b| {
+            b.iter(|| build_trie(black_box(t)))
+        });
+    }
     g.finish();
 
     c.final_summary();

@@ -19,19 +19,28 @@ fn main() {
     for (name, t) in [
         ("per-prefix index (ruta Table)", table.clone()),
         (
-            "256 next hops, inherit 0.5",
+            "forwarding model, 64 next hops (the bench's fwd)",
+            forwarding_values(&table, 4),
+        ),
+        (
+            "64 next hops, no regions, inherit 0.5",
+            with_nexthops(&table, 64, 0.5, 3),
+        ),
+        (
+            "256 next hops, no regions, inherit 0.5",
             with_nexthops(&table, 256, 0.5, 3),
         ),
         (
-            "16 next hops, inherit 0.7",
+            "16 next hops, no regions, inherit 0.7",
             with_nexthops(&table, 16, 0.7, 3),
         ),
     ] {
         let t0 = Instant::now();
         let lpm = Lpm4::build(&t);
         let dt = t0.elapsed();
+        println!("{name}: {}", ValueStats::of(&t));
         println!(
-            "{name}: build {dt:?}, {} bytes ({:.2} MiB, {:.2} B/prefix) {lpm:?}",
+            "  build {dt:?}, {} bytes ({:.2} MiB, {:.2} B/prefix) {lpm:?}",
             lpm.memory_bytes(),
             lpm.memory_bytes() as f64 / (1 << 20) as f64,
             lpm.memory_bytes() as f64 / n as f64

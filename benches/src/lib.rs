@@ -4,8 +4,10 @@
 //! prefixes): the real shares of prefix lengths, about half the prefixes nested inside shorter
 //! ones, more-specifics clustered the way allocations are, and roughly 30 % of the address
 //! space unrouted. [`TableStats`] measures those properties of any table so that a bench can
-//! print what it actually ran on. Keys for lookups come from [`uniform_keys`] and
-//! [`in_prefix_keys`].
+//! print what it actually ran on. Values: the table's own are per-prefix indexes (what
+//! ruta's control-plane tables use); [`forwarding_values`] gives the same prefixes the few,
+//! spatially correlated values of a forwarding FIB, and [`ValueStats`] describes either.
+//! Keys for lookups come from [`uniform_keys`] and [`in_prefix_keys`].
 
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -200,6 +202,107 @@ pub fn with_nexthops(
     out
 }
 
+/// Next hops of the [`forwarding_values`] model.
+pub const FORWARDING_NEXTHOPS: u32 = 64;
+
+/// Regions of the [`forwarding_values`] model: the address space is cut into /12s.
+const REGION_BITS: u8 = 12;
+
+/// Share of the top-level prefixes (inside no other prefix) of a region that go to the
+/// region's dominant next hop in the [`forwarding_values`] model.
+const REGION_DOMINANT: f64 = 0.75;
+
+/// Share of the more-specifics that keep their nearest enclosing prefix's next hop in the
+/// [`forwarding_values`] model.
+const KEEP_PARENT: f64 = 0.7;
+
+/// The same table with the values a forwarding FIB compiles: the (deduplicated) route an
+/// ordinary packet resolves to, [`FORWARDING_NEXTHOPS`] distinct values with a spatial
+/// correlation. Deterministic for a given `seed`.
+///
+/// Model: next hop `i` (0..64) is drawn with a Zipf weight `1 / (i + 1)` (next hop 0, the
+/// main transit, carries 21 % of the draws, the first four 44 %). Each /12 region of the
+/// address space has a dominant next hop (one draw). A prefix that no other prefix encloses
+/// takes its region's dominant next hop with probability 0.75, else a fresh draw; a
+/// more-specific keeps its nearest enclosing prefix's next hop with probability 0.7 (same
+/// origin, same path), else a fresh draw (traffic engineering, a customer's own block).
+pub fn forwarding_values(table: &[(u32, u8, u32)], seed: u64) -> Vec<(u32, u8, u32)> {
+    let mut rng = SmallRng::seed_from_u64(seed);
+    let cumulative: Vec<f64> = (0..FORWARDING_NEXTHOPS)
+        .scan(0.0, |acc, i| {
+            *acc += 1.0 / f64::from(i + 1);
+            Some(*acc)
+        })
+        .collect();
+    let total = cumulative[cumulative.len() - 1];
+    let draw = move |rng: &mut SmallRng| -> u32 {
+        let x = rng.gen::<f64>() * total;
+        cumulative
+            .partition_point(|&c| c <= x)
+            .min(cumulative.len() - 1) as u32
+    };
+    let dominant: Vec<u32> = (0..1u32 << REGION_BITS).map(|_| draw(&mut rng)).collect();
+    let parents = parents(table);
+    let mut out: Vec<(u32, u8, u32)> = Vec::with_capacity(table.len());
+    for (i, &(a, l, _)) in table.iter().enumerate() {
+        let v = match parents[i] {
+            Some(p) if rng.gen_bool(KEEP_PARENT) => out[p].2,
+            Some(_) => draw(&mut rng),
+            None if rng.gen_bool(REGION_DOMINANT) => {
+                dominant[(a >> (32 - u32::from(REGION_BITS))) as usize]
+            }
+            None => draw(&mut rng),
+        };
+        out.push((a, l, v));
+    }
+    out
+}
+
+/// How a table's values are spread, for the benches to print.
+#[derive(Debug, Clone)]
+pub struct ValueStats {
+    /// Distinct values.
+    pub distinct: usize,
+    /// Share of the prefixes whose value equals that of the previous prefix in address order.
+    pub same_as_previous: f64,
+    /// Share of the nested prefixes whose value equals their nearest enclosing prefix's (they
+    /// change no lookup result: a FIB compressor would drop them).
+    pub same_as_parent: f64,
+}
+
+impl ValueStats {
+    /// Measures `table` (sorted by (address, length)).
+    pub fn of(table: &[(u32, u8, u32)]) -> ValueStats {
+        let distinct = table.iter().map(|p| p.2).collect::<HashSet<u32>>().len();
+        let prev = table.windows(2).filter(|w| w[0].2 == w[1].2).count();
+        let parents = parents(table);
+        let nested = parents.iter().flatten().count();
+        let same = parents
+            .iter()
+            .enumerate()
+            .filter(|&(i, p)| p.is_some_and(|p| table[p].2 == table[i].2))
+            .count();
+        ValueStats {
+            distinct,
+            same_as_previous: prev as f64 / table.len().saturating_sub(1).max(1) as f64,
+            same_as_parent: same as f64 / nested.max(1) as f64,
+        }
+    }
+}
+
+impl std::fmt::Display for ValueStats {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} distinct values; same as the previous prefix {:.1}%; nested with the parent's \
+             value {:.1}%",
+            self.distinct,
+            100.0 * self.same_as_previous,
+            100.0 * self.same_as_parent
+        )
+    }
+}
+
 /// For a table sorted by (address, length): the index of each prefix's nearest enclosing
 /// prefix.
 pub fn parents(table: &[(u32, u8, u32)]) -> Vec<Option<usize>> {
@@ -342,6 +445,20 @@ mod tests {
         assert!(a.windows(2).all(|w| (w[0].0, w[0].1) < (w[1].0, w[1].1)));
         assert!(a.iter().all(|&(a, l, _)| a & !mask(l) == 0));
         assert!(a.iter().enumerate().all(|(i, p)| p.2 == i as u32));
+    }
+
+    #[test]
+    fn forwarding_values_are_deterministic_and_few() {
+        let t = bgp_like_table(20_000, 1);
+        let a = forwarding_values(&t, 7);
+        assert_eq!(a, forwarding_values(&t, 7));
+        assert!(a.iter().zip(&t).all(|(x, y)| (x.0, x.1) == (y.0, y.1)));
+        let s = ValueStats::of(&a);
+        assert!(
+            s.distinct <= FORWARDING_NEXTHOPS as usize && s.distinct > 32,
+            "{s}"
+        );
+        assert!(s.same_as_parent > 0.6 && s.same_as_parent < 0.85, "{s}");
     }
 
     #[test]
