@@ -13,8 +13,8 @@ use ruta_fib::{Flow4, IfIndex, TableId, RT_TABLE_MAIN};
 use ruta_policy::FibError;
 use std::net::Ipv4Addr;
 
-/// The words of an `ip route get` query.
-#[derive(Clone, Debug)]
+/// The words of an `ip route get` query (also what the pipeline asks of each packet).
+#[derive(Clone, Copy, Debug)]
 pub struct GetQuery {
     pub dst: Ipv4Addr,
     pub src: Option<Ipv4Addr>,
@@ -74,7 +74,7 @@ pub enum GetAnswer {
 }
 
 /// A route as the kernel's route cache entry prints it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub struct CachedRoute {
     pub rtype: RouteType,
     pub dst: Ipv4Addr,
@@ -94,6 +94,9 @@ pub struct CachedRoute {
     /// For route NAT: the address the destination was mapped to.
     pub nat_to: Option<Ipv4Addr>,
 }
+
+/// A routing decision: the cached route, and the FIB entry (with its table) that decided.
+pub type Decision<'a> = Result<(CachedRoute, Option<(&'a Route, TableId)>), GetError>;
 
 /// Errno answers, with the text iproute2 prints after "RTNETLINK answers: ".
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -176,7 +179,10 @@ impl Router {
 
     /// The kernel's `fib_rules_require_fldissect`: a rule (not `iif lo`) selects on the
     /// protocol or ports.
-    fn rules_need_flow_dissect(&self) -> bool {
+    pub(crate) fn rules_need_flow_dissect(&self) -> bool {
+        if let Some(f) = self.fast() {
+            return f.flow_dissect;
+        }
         self.rules.rules().iter().any(|r| {
             r.iif.as_ref().is_none_or(|i| i.index != Some(LOOPBACK))
                 && (r.ipproto != 0 || r.sport.is_some() || r.dport.is_some())
@@ -232,7 +238,10 @@ impl Router {
         };
         if q.fibmatch {
             return match r.1 {
-                Some((route, table)) => Ok(GetAnswer::Fib { route, table }),
+                Some((route, table)) => Ok(GetAnswer::Fib {
+                    route: route.clone(),
+                    table,
+                }),
                 None => Err(GetError::HostUnreachable),
             };
         }
@@ -240,10 +249,7 @@ impl Router {
     }
 
     /// `ip_route_output_key_hash_rcu`.
-    fn output_route(
-        &self,
-        q: &GetQuery,
-    ) -> Result<(CachedRoute, Option<(Route, TableId)>), GetError> {
+    fn output_route(&self, q: &GetQuery) -> Decision<'_> {
         let mut saddr = q.src.unwrap_or(Ipv4Addr::UNSPECIFIED);
         let mut daddr = q.dst;
         let mut dev_out: Option<IfIndex> = None;
@@ -340,7 +346,7 @@ impl Router {
                 return Err(GetError::Fib(e));
             }
         };
-        let fib = Some((res.route.clone(), res.table));
+        let fib = Some((res.route, res.table));
         let nh = &res.route.nexthops[res.nh];
         match res.route.rtype {
             RouteType::Local => {
@@ -360,7 +366,7 @@ impl Router {
             }
             RouteType::Nat => {
                 let to = nh.gateway.unwrap_or(daddr);
-                let mut inner = q.clone();
+                let mut inner = *q;
                 inner.dst = to;
                 let (mut c, _) = self.output_route(&inner)?;
                 c.dst = q.dst;
@@ -390,12 +396,12 @@ impl Router {
     }
 
     /// `__mkroute_output`.
-    fn finish_output(
-        &self,
+    fn finish_output<'a>(
+        &'a self,
         q: &GetQuery,
         mut c: CachedRoute,
-        fib: Option<(Route, TableId)>,
-    ) -> Result<(CachedRoute, Option<(Route, TableId)>), GetError> {
+        fib: Option<(&'a Route, TableId)>,
+    ) -> Decision<'a> {
         let saddr = c.prefsrc.or(q.src).unwrap_or(Ipv4Addr::UNSPECIFIED);
         if is_loopback(saddr) && c.dev != LOOPBACK {
             return Err(GetError::Invalid);
@@ -421,6 +427,9 @@ impl Router {
     }
 
     fn conf(&self, dev: IfIndex, key: &str) -> u32 {
+        if let Some(v) = self.fast_conf(dev, key) {
+            return v;
+        }
         self.sysctl.conf(&self.link_name(dev), key)
     }
 
@@ -503,7 +512,10 @@ impl Router {
     }
 
     /// The kernel's `fib_has_custom_local_routes`: a local route added by hand.
-    fn has_custom_local_routes(&self) -> bool {
+    pub(crate) fn has_custom_local_routes(&self) -> bool {
+        if let Some(f) = self.fast() {
+            return f.custom_local_routes;
+        }
         self.tables.in_dump_order().iter().any(|t| {
             t.iter().any(|r| {
                 r.rtype == RouteType::Local && r.protocol != ruta_fib::route::RTPROT_KERNEL
@@ -511,12 +523,10 @@ impl Router {
         })
     }
 
-    /// `ip_route_input_slow`.
-    fn input_route(
-        &self,
-        q: &GetQuery,
-        iif: IfIndex,
-    ) -> Result<(CachedRoute, Option<(Route, TableId)>), GetError> {
+    /// `ip_route_input_slow`: the routing decision for a packet received on `iif` (the
+    /// pipeline's, for every forwarded packet, and `ip route get ... iif`'s). Allocation
+    /// free on a committed router; the route is the FIB entry that decided, if any.
+    pub fn input_route(&self, q: &GetQuery, iif: IfIndex) -> Decision<'_> {
         self.link(iif).ok_or(GetError::NoDevice)?;
         let saddr = q.src.unwrap_or(Ipv4Addr::UNSPECIFIED);
         let daddr = q.dst;
@@ -567,7 +577,7 @@ impl Router {
                 })
             }
         };
-        let fib = Some((res.route.clone(), res.table));
+        let fib = Some((res.route, res.table));
         match res.route.rtype {
             RouteType::Broadcast => {
                 self.validate_source(q, saddr, Ipv4Addr::UNSPECIFIED, 0, iif)?;
@@ -598,7 +608,7 @@ impl Router {
             RouteType::Nat => {
                 // Route NAT: the destination is rewritten, then routed again.
                 let to = res.route.nexthops[0].gateway.unwrap_or(daddr);
-                let mut inner = q.clone();
+                let mut inner = *q;
                 inner.dst = to;
                 let (mut c, _) = self.input_route(&inner, iif)?;
                 c.dst = daddr;

@@ -210,7 +210,21 @@ pub struct Router {
     pub names: TableNames,
     pub sysctl: Sysctl,
     next_index: IfIndex,
+    /// What per-packet decisions read, computed by [`Router::commit`] (None before).
+    fast: Option<Fast>,
 }
+
+/// Per-packet inputs derived from the state at commit time, so that a routing decision
+/// neither allocates nor scans tables.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Fast {
+    /// Effective conf values per interface index, in [`FAST_KEYS`] order.
+    conf: Vec<[u32; 4]>,
+    pub(crate) custom_local_routes: bool,
+    pub(crate) flow_dissect: bool,
+}
+
+const FAST_KEYS: [&str; 4] = ["forwarding", "rp_filter", "accept_local", "send_redirects"];
 
 impl Default for Router {
     fn default() -> Self {
@@ -239,6 +253,7 @@ impl Router {
             names: TableNames::default(),
             sysctl: Sysctl::default(),
             next_index: 2,
+            fast: None,
         };
         r.tables.get_or_create(RT_TABLE_LOCAL);
         r.tables.get_or_create(RT_TABLE_MAIN);
@@ -745,11 +760,11 @@ impl Router {
         fl: &Flow4,
     ) -> Option<Result<ruta_fib::TableMatch<'_>, ruta_fib::LookupError>> {
         if (table == RT_TABLE_LOCAL || table == RT_TABLE_MAIN) && !self.rules.has_custom_rules() {
-            let merged: Vec<&ruta_fib::Table> = [RT_TABLE_LOCAL, RT_TABLE_MAIN]
-                .into_iter()
-                .filter_map(|id| self.tables.get(id))
-                .collect();
-            return Some(ruta_fib::Table::lookup_merged(&merged, fl));
+            return Some(ruta_fib::Table::lookup_merged(
+                self.tables.get(RT_TABLE_LOCAL),
+                self.tables.get(RT_TABLE_MAIN),
+                fl,
+            ));
         }
         Some(self.tables.get(table)?.lookup(fl))
     }
@@ -1031,6 +1046,31 @@ impl Router {
     /// Compiles every table's LPM (call once a batch of changes is complete).
     pub fn commit(&mut self) {
         self.tables.compile_all();
+        self.fast = None;
+        let mut conf = vec![[0u32; 4]; self.next_index as usize];
+        for l in &self.links {
+            for (i, k) in FAST_KEYS.iter().enumerate() {
+                conf[l.index as usize][i] = self.sysctl.conf(&l.name, k);
+            }
+        }
+        let custom_local_routes = self.has_custom_local_routes();
+        let flow_dissect = self.rules_need_flow_dissect();
+        self.fast = Some(Fast {
+            conf,
+            custom_local_routes,
+            flow_dissect,
+        });
+    }
+
+    pub(crate) fn fast(&self) -> Option<&Fast> {
+        self.fast.as_ref()
+    }
+
+    /// A conf value from the commit-time cache (None: not committed, or a key not cached).
+    pub(crate) fn fast_conf(&self, dev: IfIndex, key: &str) -> Option<u32> {
+        let f = self.fast.as_ref()?;
+        let k = FAST_KEYS.iter().position(|x| *x == key)?;
+        f.conf.get(dev as usize).map(|c| c[k])
     }
 }
 

@@ -104,6 +104,8 @@ struct Compiled {
     prefixes: Vec<Prefix4>,
     /// Index of the nearest enclosing prefix, or `u32::MAX`.
     parent: Vec<u32>,
+    /// Slab slot of each prefix's aliases: a lookup reaches the routes without a map search.
+    slot: Vec<u32>,
 }
 
 /// Key of the route map: address, then suffix length (32 - prefix length), so that the
@@ -124,7 +126,11 @@ impl Key {
 #[derive(Clone, Debug)]
 pub struct Table {
     pub id: TableId,
-    routes: BTreeMap<Key, Vec<Route>>,
+    /// Prefix -> slot in `slab` holding its aliases.
+    routes: BTreeMap<Key, u32>,
+    slab: Vec<Vec<Route>>,
+    /// Free slots of `slab`.
+    free: Vec<u32>,
     /// Number of prefixes of each length, to skip empty lengths when probing.
     len_count: [u32; 33],
     nroutes: usize,
@@ -136,6 +142,8 @@ impl Table {
         Table {
             id,
             routes: BTreeMap::new(),
+            slab: Vec::new(),
+            free: Vec::new(),
             len_count: [0; 33],
             nroutes: 0,
             compiled: None,
@@ -158,15 +166,37 @@ impl Table {
 
     /// All routes in `ip route show` order.
     pub fn iter(&self) -> impl Iterator<Item = &Route> {
-        self.routes.values().flatten()
+        self.routes
+            .values()
+            .flat_map(|&s| self.slab[s as usize].iter())
     }
 
     /// The routes of exactly this prefix, in alias order.
     pub fn aliases(&self, p: &Prefix4) -> &[Route] {
         self.routes
             .get(&Key::of(p))
-            .map(|v| v.as_slice())
+            .map(|&s| self.slab[s as usize].as_slice())
             .unwrap_or(&[])
+    }
+
+    fn slot_of(&self, p: &Prefix4) -> Option<u32> {
+        self.routes.get(&Key::of(p)).copied()
+    }
+
+    /// The slot for a new prefix.
+    fn alloc_slot(&mut self) -> u32 {
+        match self.free.pop() {
+            Some(s) => s,
+            None => {
+                self.slab.push(Vec::new());
+                (self.slab.len() - 1) as u32
+            }
+        }
+    }
+
+    fn release_slot(&mut self, s: u32) {
+        self.slab[s as usize] = Vec::new();
+        self.free.push(s);
     }
 
     fn touch(&mut self) {
@@ -175,9 +205,7 @@ impl Table {
 
     /// Inserts `r` as the kernel's `fib_table_insert` does for `mode`.
     pub fn insert(&mut self, r: Route, mode: InsertMode) -> Result<(), TableError> {
-        let list = self.routes.get(&Key::of(&r.prefix));
-        let empty = Vec::new();
-        let list = list.unwrap_or(&empty);
+        let list = self.aliases(&r.prefix);
         // First alias with a lower tos, or the same tos and a metric >= ours.
         let pos = list
             .iter()
@@ -202,8 +230,8 @@ impl Table {
                         Err(TableError::Exists)
                     };
                 }
-                let p = r.prefix;
-                self.routes.get_mut(&Key::of(&p)).expect("prefix present")[first] = r;
+                let s = self.slot_of(&r.prefix).expect("prefix present");
+                self.slab[s as usize][first] = r;
                 self.touch();
                 return Ok(());
             }
@@ -222,11 +250,16 @@ impl Table {
             pos.unwrap_or(list.len())
         };
         let p = r.prefix;
-        let v = self.routes.entry(Key::of(&p)).or_default();
-        if v.is_empty() {
-            self.len_count[p.len() as usize] += 1;
-        }
-        v.insert(insert_at, r);
+        let s = match self.slot_of(&p) {
+            Some(s) => s,
+            None => {
+                let s = self.alloc_slot();
+                self.routes.insert(Key::of(&p), s);
+                self.len_count[p.len() as usize] += 1;
+                s
+            }
+        };
+        self.slab[s as usize].insert(insert_at, r);
         self.nroutes += 1;
         self.touch();
         Ok(())
@@ -235,7 +268,8 @@ impl Table {
     /// Deletes the first route that `spec` matches (`fib_table_delete`).
     pub fn delete(&mut self, spec: &DeleteSpec) -> Result<Route, TableError> {
         let key = Key::of(&spec.prefix);
-        let list = self.routes.get_mut(&key).ok_or(TableError::NoSuchRoute)?;
+        let s = *self.routes.get(&key).ok_or(TableError::NoSuchRoute)?;
+        let list = &mut self.slab[s as usize];
         let idx = list
             .iter()
             .position(|a| {
@@ -259,6 +293,7 @@ impl Table {
         let r = list.remove(idx);
         if list.is_empty() {
             self.routes.remove(&key);
+            self.release_slot(s);
             self.len_count[spec.prefix.len() as usize] -= 1;
         }
         self.nroutes -= 1;
@@ -270,7 +305,8 @@ impl Table {
     pub fn retain(&mut self, mut f: impl FnMut(&Route) -> bool) -> usize {
         let before = self.nroutes;
         let mut emptied = Vec::new();
-        for (p, v) in self.routes.iter_mut() {
+        for (p, &s) in self.routes.iter() {
+            let v = &mut self.slab[s as usize];
             let n = v.len();
             v.retain(&mut f);
             self.nroutes -= n - v.len();
@@ -279,7 +315,9 @@ impl Table {
             }
         }
         for k in emptied {
-            self.routes.remove(&k);
+            if let Some(s) = self.routes.remove(&k) {
+                self.release_slot(s);
+            }
             self.len_count[k.prefix().len() as usize] -= 1;
         }
         let removed = before - self.nroutes;
@@ -291,7 +329,7 @@ impl Table {
 
     /// Applies `f` to every route (for marking nexthops dead or alive).
     pub fn for_each_mut(&mut self, mut f: impl FnMut(&mut Route)) {
-        for v in self.routes.values_mut() {
+        for v in self.slab.iter_mut() {
             v.iter_mut().for_each(&mut f);
         }
         self.touch();
@@ -303,6 +341,7 @@ impl Table {
             return;
         }
         let prefixes: Vec<Prefix4> = self.routes.keys().map(|k| k.prefix()).collect();
+        let slot: Vec<u32> = self.routes.values().copied().collect();
         let mut parent = vec![u32::MAX; prefixes.len()];
         // In (address, shorter first) order enclosing prefixes come before the prefixes
         // they enclose: a stack of open prefixes gives each one its parent.
@@ -331,6 +370,7 @@ impl Table {
             lpm: Lpm4::build(&input),
             prefixes,
             parent,
+            slot,
         });
     }
 
@@ -344,16 +384,16 @@ impl Table {
     }
 
     /// The longest prefix containing `addr` that is strictly shorter than `below`.
-    fn probe(&self, addr: u32, below: u8) -> Option<Prefix4> {
+    fn probe(&self, addr: u32, below: u8) -> Option<(Prefix4, u32)> {
         (0..below.min(33))
             .rev()
             .filter(|&l| self.len_count[l as usize] > 0)
             .map(|l| Prefix4::new_truncate(addr, l))
-            .find(|p| self.routes.contains_key(&Key::of(p)))
+            .find_map(|p| Some((p, self.slot_of(&p)?)))
     }
 
-    /// Walks the prefixes containing `addr`, longest first.
-    fn covering(&self, addr: u32) -> impl Iterator<Item = Prefix4> + '_ {
+    /// Walks the prefixes containing `addr`, longest first, with the slab slot of each.
+    fn covering(&self, addr: u32) -> impl Iterator<Item = (Prefix4, u32)> + '_ {
         let mut state: Option<Result<u32, Prefix4>> = None; // compiled index or probed prefix
         let mut started = false;
         std::iter::from_fn(move || {
@@ -372,7 +412,7 @@ impl Table {
                     return None;
                 }
                 state = Some(Ok(idx));
-                Some(c.prefixes[idx as usize])
+                Some((c.prefixes[idx as usize], c.slot[idx as usize]))
             } else {
                 let below = if !started {
                     started = true;
@@ -383,17 +423,18 @@ impl Table {
                         _ => return None,
                     }
                 };
-                let p = self.probe(addr, below)?;
+                let (p, s) = self.probe(addr, below)?;
                 state = Some(Err(p));
-                Some(p)
+                Some((p, s))
             }
         })
     }
 
     /// The aliases of prefix `p` that `fl` may use: `Some` when they decide (a route or a
     /// reject type), `None` to backtrack to a shorter prefix.
-    fn decide(&self, p: &Prefix4, fl: &Flow4) -> Option<Result<TableMatch<'_>, LookupError>> {
-        for r in &self.routes[&Key::of(p)] {
+    #[inline]
+    fn decide(&self, slot: u32, fl: &Flow4) -> Option<Result<TableMatch<'_>, LookupError>> {
+        for r in &self.slab[slot as usize] {
             // dscp compare: a route's tos never has ECN bits; a flow's may
             if r.tos != 0 && r.tos != fl.tos & 0xfc {
                 continue;
@@ -423,8 +464,8 @@ impl Table {
 
     /// `fib_table_lookup`: the route for `fl`, or why there is none.
     pub fn lookup(&self, fl: &Flow4) -> Result<TableMatch<'_>, LookupError> {
-        for p in self.covering(fl.dst) {
-            if let Some(d) = self.decide(&p, fl) {
+        for (_, s) in self.covering(fl.dst) {
+            if let Some(d) = self.decide(s, fl) {
                 return d;
             }
         }
@@ -433,27 +474,46 @@ impl Table {
 
     /// A lookup over several tables merged into one trie, as the kernel keeps tables local
     /// and main while no custom rule exists: the longest prefix of any of them first; for
-    /// one prefix, the tables in the order given (the kernel's: higher id first).
+    /// one prefix, `first` first (the kernel's order: higher id first, local before main).
+    /// No allocation: this is the forwarding path while no custom rule exists.
     pub fn lookup_merged<'a>(
-        tables: &[&'a Table],
+        first: Option<&'a Table>,
+        second: Option<&'a Table>,
         fl: &Flow4,
     ) -> Result<TableMatch<'a>, LookupError> {
-        let mut cands: Vec<(u8, usize, Prefix4)> = Vec::new();
-        for (i, t) in tables.iter().enumerate() {
-            cands.extend(t.covering(fl.dst).map(|p| (p.len(), i, p)));
-        }
-        cands.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        for (_, i, p) in cands {
-            if let Some(d) = tables[i].decide(&p, fl) {
+        let mut a = first
+            .into_iter()
+            .flat_map(|t| t.covering(fl.dst).map(move |c| (t, c)));
+        let mut b = second
+            .into_iter()
+            .flat_map(|t| t.covering(fl.dst).map(move |c| (t, c)));
+        let (mut na, mut nb) = (a.next(), b.next());
+        loop {
+            // the longer prefix first; for one prefix, the first table first
+            let take_a = match (&na, &nb) {
+                (None, None) => return Err(LookupError::Again),
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (Some((_, (pa, _))), Some((_, (pb, _)))) => pa.len() >= pb.len(),
+            };
+            let (t, (_, slot)) = if take_a {
+                let x = na.take().expect("checked");
+                na = a.next();
+                x
+            } else {
+                let x = nb.take().expect("checked");
+                nb = b.next();
+                x
+            };
+            if let Some(d) = t.decide(slot, fl) {
                 return d;
             }
         }
-        Err(LookupError::Again)
     }
 
     /// `ip route get fibmatch` / the prefix a lookup of `addr` lands on first (no filtering).
     pub fn longest_match(&self, addr: u32) -> Option<Prefix4> {
-        self.covering(addr).next()
+        self.covering(addr).next().map(|(p, _)| p)
     }
 }
 

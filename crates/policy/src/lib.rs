@@ -521,11 +521,9 @@ fn map_err(e: LookupError) -> FibError {
 /// The kernel's `fib_lookup` fast path, without custom rules: tables local and main as
 /// one merged trie (reported as main), then on any error table default.
 fn merged_lookup<'a>(tables: &'a Tables, fl: &Flow4) -> Result<FibResult<'a>, FibError> {
-    let merged: Vec<&Table> = [ruta_fib::RT_TABLE_LOCAL, ruta_fib::RT_TABLE_MAIN]
-        .into_iter()
-        .filter_map(|id| tables.get(id))
-        .collect();
-    let mut err = match Table::lookup_merged(&merged, fl) {
+    let local = tables.get(ruta_fib::RT_TABLE_LOCAL);
+    let main = tables.get(ruta_fib::RT_TABLE_MAIN);
+    let mut err = match Table::lookup_merged(local, main, fl) {
         Ok(m) => {
             return Ok(FibResult {
                 rule: None,
