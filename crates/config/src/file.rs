@@ -112,7 +112,7 @@ pub fn split_words(s: &str) -> Result<Vec<String>, String> {
 }
 
 /// Where a config's lines come from, for errors and relative paths.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Source {
     pub name: String,
     pub dir: PathBuf,
@@ -172,16 +172,40 @@ pub fn apply_words(rt: &mut Router, words: &[String], src: &Source) -> Result<()
                 .ok_or_else(|| CmdError::Usage(format!("invalid table id \"{id}\"")))?;
             rt.names.add(id, name).map_err(CmdError::Refused)
         }
-        "iptables" | "iptables-restore" | "ip6tables" | "iptables-save" | "conntrack" => {
-            Err(CmdError::Unsupported(format!(
-                "{cmd} is not supported yet (it comes with the forwarding pipeline)"
-            )))
+        "iptables" => {
+            let args: Vec<&str> = args.iter().map(|s| s.as_str()).collect();
+            match rt.netfilter.apply(&args) {
+                Ok(ruta_netfilter::Output::Text(_)) => Err(CmdError::Usage(
+                    "\"iptables -L/-S\" is a query, not configuration".into(),
+                )),
+                Ok(_) => Ok(()),
+                Err(e) => Err(CmdError::Refused(e.to_string())),
+            }
         }
+        "ip6tables" => Err(CmdError::Unsupported(
+            "ip6tables is not supported by ruta (IPv4 only in this version)".into(),
+        )),
+        "iptables-restore" | "iptables-save" | "conntrack" => Err(CmdError::Unsupported(format!(
+            "{cmd} is not a config command (iptables-save text itself is: paste the \
+                 *table ... COMMIT blocks)"
+        ))),
         c if c.starts_with('*') || c.starts_with(':') || c == "COMMIT" || c.starts_with('-') => {
-            Err(CmdError::Unsupported(
-                "iptables-save input is not supported yet (it comes with the forwarding pipeline)"
-                    .into(),
-            ))
+            // iptables-save text, one line at a time
+            let line = words
+                .iter()
+                .map(|w| {
+                    if w.contains(char::is_whitespace) {
+                        format!("\"{w}\"")
+                    } else {
+                        w.clone()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" ");
+            let mut st = std::mem::take(&mut rt.nf_restore);
+            let r = rt.netfilter.apply_save_line(&mut st, &line);
+            rt.nf_restore = st;
+            r.map_err(|e| CmdError::Refused(e.to_string()))
         }
         "ip6" | "nft" | "tc" | "bridge" => Err(CmdError::Unsupported(format!(
             "{cmd} is not supported by ruta"
@@ -294,7 +318,11 @@ pub fn apply_text(
 ) -> Result<(), Vec<ConfigError>> {
     let mut work = rt.clone();
     let mut errors = Vec::new();
+    let mut last_line = 0;
     for l in lines(text) {
+        if let Ok(l) = &l {
+            last_line = l.line;
+        }
         let result = match l {
             Ok(l) => apply_words(&mut work, &l.words, src).map_err(|e| (l.line, e.to_string())),
             Err(e) => Err(e),
@@ -308,6 +336,15 @@ pub fn apply_text(
                 msg,
             });
         }
+    }
+    if let Some(t) = work.nf_restore.pending_table() {
+        // iptables-restore: a table block must end with COMMIT
+        errors.push(ConfigError {
+            file: src.name.clone(),
+            line: last_line,
+            msg: format!("iptables-save text: table {} has no COMMIT", t.name()),
+        });
+        work.nf_restore = ruta_netfilter::SaveState::new();
     }
     work.commit();
     if errors.is_empty() || force {

@@ -93,6 +93,8 @@ pub struct CachedRoute {
     pub iif: Option<IfIndex>,
     /// For route NAT: the address the destination was mapped to.
     pub nat_to: Option<Ipv4Addr>,
+    /// For route NAT outbound (`ip rule ... nat ADDR`): the source is rewritten to this.
+    pub snat_to: Option<Ipv4Addr>,
 }
 
 /// A routing decision: the cached route, and the FIB entry (with its table) that decided.
@@ -249,7 +251,7 @@ impl Router {
     }
 
     /// `ip_route_output_key_hash_rcu`.
-    fn output_route(&self, q: &GetQuery) -> Decision<'_> {
+    pub fn output_route(&self, q: &GetQuery) -> Decision<'_> {
         let mut saddr = q.src.unwrap_or(Ipv4Addr::UNSPECIFIED);
         let mut daddr = q.dst;
         let mut dev_out: Option<IfIndex> = None;
@@ -273,6 +275,7 @@ impl Router {
             flags,
             iif: None,
             nat_to: None,
+            snat_to: None,
         };
         if let Some(s) = q.src {
             if s.is_multicast() || is_lbcast(s) || is_zeronet(s) {
@@ -544,6 +547,7 @@ impl Router {
             flags: 0,
             iif: Some(iif),
             nat_to: None,
+            snat_to: None,
         };
         if saddr.is_multicast() || is_lbcast(saddr) {
             return Err(GetError::Invalid);
@@ -630,7 +634,8 @@ impl Router {
                 if out == iif && connected && self.conf(out, "send_redirects") != 0 {
                     flags |= RTCF_DOREDIRECT;
                 }
-                if res.rule.is_some_and(|r| r.nat.is_some()) {
+                let snat_to = res.rule.and_then(|r| r.nat);
+                if snat_to.is_some() {
                     flags |= RTCF_SNAT;
                 }
                 Ok((
@@ -645,6 +650,7 @@ impl Router {
                             res.table
                         },
                         flags,
+                        snat_to,
                         ..base
                     },
                     fib,

@@ -84,6 +84,20 @@ fn nh_flags(nh: &ruta_fib::Nexthop) -> Vec<&'static str> {
     f
 }
 
+/// One FIB entry as `ip route show table all` prints it, on one line (for traces).
+pub fn route_text(rt: &Router, r: &Route, table: TableId) -> String {
+    let f = RouteFilter::default();
+    let (s, _) = route_entry(rt, r, table, true, &f);
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// One rule as `ip rule show` prints it, without the priority (for traces).
+pub fn rule_text(rt: &Router, r: &Rule) -> String {
+    let (s, _) = rule_entry(rt, r);
+    let s = s.split_once(':').map_or(s.as_str(), |(_, b)| b);
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// One FIB entry: text line(s) and JSON object.
 fn route_entry(
     rt: &Router,

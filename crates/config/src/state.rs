@@ -209,6 +209,10 @@ pub struct Router {
     pub rules: Rpdb,
     pub names: TableNames,
     pub sysctl: Sysctl,
+    /// The iptables tables (mangle, nat, filter).
+    pub netfilter: ruta_netfilter::Ruleset,
+    /// An `iptables-save` block being read (between `*table` and `COMMIT`).
+    pub(crate) nf_restore: ruta_netfilter::SaveState,
     next_index: IfIndex,
     /// What per-packet decisions read, computed by [`Router::commit`] (None before).
     fast: Option<Fast>,
@@ -252,6 +256,8 @@ impl Router {
             rules: Rpdb::new(),
             names: TableNames::default(),
             sysctl: Sysctl::default(),
+            netfilter: ruta_netfilter::Ruleset::new(),
+            nf_restore: ruta_netfilter::SaveState::default(),
             next_index: 2,
             fast: None,
         };

@@ -195,18 +195,48 @@ fn errors_name_file_and_line_and_change_nothing() {
 }
 
 #[test]
-fn later_issues_commands_are_refused_clearly() {
+fn iptables_lines_and_save_text_apply_all_or_nothing() {
     let mut rt = Router::new();
+    apply_text(
+        &mut rt,
+        "iptables -t nat -A POSTROUTING -o eth4 -j SNAT --to-source 67.17.28.12\n\
+         *mangle\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp --dport 80 -j MARK --set-mark 4\nCOMMIT\n",
+        &src(),
+        false,
+    )
+    .unwrap();
+    let save = rt.netfilter.save(None, false, "X");
+    assert!(
+        save.contains("-A POSTROUTING -o eth4 -j SNAT --to-source 67.17.28.12"),
+        "{save}"
+    );
+    assert!(
+        save.contains("-A PREROUTING -p tcp -m tcp --dport 80 -j MARK --set-xmark 0x4/0xffffffff"),
+        "{save}"
+    );
+    // a bad iptables line: FILE:LINE and nothing applied, not even the good lines before it
+    let before = rt.netfilter.clone();
     let e = apply_text(
         &mut rt,
-        "iptables -t nat -A POSTROUTING -o eth4 -j SNAT --to-source 67.17.28.12\n",
+        "iptables -A FORWARD -j ACCEPT\niptables -t nat -A PREROUTING -j SNAT --to-source 1.2.3.4\n",
         &src(),
         false,
     )
     .unwrap_err();
-    assert!(e[0].msg.contains("not supported yet"), "{}", e[0]);
-    let e = apply_text(&mut rt, "*nat\n", &src(), false).unwrap_err();
-    assert!(e[0].msg.contains("not supported yet"));
+    assert_eq!(e[0].line, 2, "{}", e[0]);
+    assert_eq!(rt.netfilter, before);
+    // a table block without COMMIT
+    let e = apply_text(
+        &mut rt,
+        "*nat\n-A POSTROUTING -j MASQUERADE\n",
+        &src(),
+        false,
+    )
+    .unwrap_err();
+    assert!(e[0].msg.contains("no COMMIT"), "{}", e[0]);
+    assert_eq!(rt.netfilter, before);
+    let e = apply_text(&mut rt, "ip6tables -A FORWARD -j DROP\n", &src(), false).unwrap_err();
+    assert!(e[0].msg.contains("IPv4 only"), "{}", e[0]);
     let e = apply_text(&mut rt, "bogus words\n", &src(), false).unwrap_err();
     assert_eq!(e[0].to_string(), "test.conf:1: unknown command \"bogus\"");
 }
