@@ -526,6 +526,10 @@ impl Compiled {
                     inv,
                     ct,
                 } => {
+                    if ct && !m.has_conntrack() {
+                        // connmark_mt: no conntrack entry, no match (even with `!`)
+                        return false;
+                    }
                     let v = if ct { m.ctmark } else { m.mark };
                     ((v & mask) == value) != inv
                 }
@@ -610,6 +614,10 @@ impl Compiled {
                 CTarget::Nat(n) => return Verdict::Nat(n),
                 CTarget::Mark { value, mask } => {
                     m.mark = (m.mark & !mask) ^ value;
+                    i += 1;
+                }
+                CTarget::Connmark(_) if !m.has_conntrack() => {
+                    // connmark_tg: without a conntrack entry there is nothing to change
                     i += 1;
                 }
                 CTarget::Connmark(op) => {

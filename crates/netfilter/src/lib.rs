@@ -215,6 +215,15 @@ pub struct Meta {
     pub ctstate: CtState,
 }
 
+impl Meta {
+    /// Whether the packet has a conntrack entry (`nf_ct_get` not NULL): not for INVALID
+    /// or UNTRACKED packets. CONNMARK and `-m connmark` do nothing without one.
+    #[inline]
+    pub fn has_conntrack(&self) -> bool {
+        self.ctstate.0 & (CtState::INVALID.0 | CtState::UNTRACKED.0) == 0
+    }
+}
+
 /// `--reject-with` types (ipt_REJECT).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum RejectWith {
