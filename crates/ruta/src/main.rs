@@ -8,6 +8,9 @@
 //! in `ruta-config` and the crates below it.
 
 use ruta_config::{file, ip, CmdError, IpOpts, Router};
+use ruta_conntrack::{Config as CtConfig, Conntrack};
+use ruta_netfilter::{Counters, NfError, Output};
+use ruta_pipeline::{trace, Ctx, Snapshot};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -21,6 +24,14 @@ commands:
   ip [-j] route get [fibmatch] ADDR [from A] [iif D] [oif D] [mark N] [tos T]
                     [ipproto P] [sport N] [dport N]
   sysctl [-a | KEY...]                    the sysctls routing depends on, as sysctl prints them
+  iptables [-t TABLE] -L|-S [CHAIN] [-n] [-v] [-x] [--line-numbers]
+                                          as iptables lists them (offline: counters from -c)
+  iptables-save [-t TABLE] [-c]           as iptables-save prints them
+  conntrack -L                            the connection table, as conntrack-tools prints it
+  trace [-j] -f PACKETS [--counters] [--conntrack]
+                                          run packets through the pipeline and show every step
+                                          (--counters: then the iptables -nvL of each table;
+                                           --conntrack: then conntrack -L)
   run                                     the router daemon (not in this build yet)
 
 options:
@@ -80,6 +91,24 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
         "sysctl" => {
             let rt = state(config, force)?;
             Ok(sysctl_cmd(&rt, &cmd[1..]))
+        }
+        "iptables" => {
+            let rt = state(config, force)?;
+            Ok(iptables_cmd(&rt, &cmd[1..], None))
+        }
+        "iptables-save" => {
+            let rt = state(config, force)?;
+            Ok(iptables_save_cmd(&rt, &cmd[1..], None))
+        }
+        "conntrack" => {
+            let rt = state(config, force)?;
+            let snap = Snapshot::new(rt);
+            let ct = Conntrack::new(CtConfig::default());
+            Ok(conntrack_cmd(&snap, &ct, &cmd[1..], trace::TRACE_NOW))
+        }
+        "trace" => {
+            let rt = state(config, force)?;
+            trace_cmd(rt, &cmd[1..])
         }
         "run" => Err(
             "the daemon comes with the dataplane; this build evaluates configs offline (-c FILE)"
@@ -206,4 +235,185 @@ fn ip_cmd(rt: &mut Router, words: &[String]) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// `iptables ...`: listings only (offline), printed and exiting as iptables does.
+fn iptables_cmd(rt: &Router, words: &[String], ctr: Option<&Counters>) -> ExitCode {
+    let args: Vec<&str> = words.iter().map(|s| s.as_str()).collect();
+    let listing = args.iter().any(|a| {
+        matches!(*a, "-L" | "--list" | "-S" | "--list-rules")
+            || (a.starts_with('-') && !a.starts_with("--") && (a.contains('L') || a.contains('S')))
+    });
+    if !listing {
+        eprintln!("ruta: offline (-c) evaluation answers queries only (-L, -S); change the config file instead");
+        return ExitCode::from(1);
+    }
+    let mut rs = rt.netfilter.clone();
+    match rs.apply_with(&args, ctr) {
+        Ok(Output::Text(t)) => {
+            print!("{t}");
+            ExitCode::SUCCESS
+        }
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => nf_error(&e),
+    }
+}
+
+/// Prints an iptables error the way iptables 1.8.9 does, with its exit code.
+fn nf_error(e: &NfError) -> ExitCode {
+    match e {
+        NfError::Param(m) => {
+            eprintln!("iptables v1.8.9 (nf_tables): {m}");
+            eprintln!("Try `iptables -h' or 'iptables --help' for more information.");
+            ExitCode::from(2)
+        }
+        NfError::Kernel(_) => {
+            eprintln!("{e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `iptables-save [-t TABLE] [-c]`.
+fn iptables_save_cmd(rt: &Router, words: &[String], ctr: Option<&Counters>) -> ExitCode {
+    let mut table = None;
+    let mut counters = false;
+    let mut i = 0;
+    while i < words.len() {
+        match words[i].as_str() {
+            "-c" | "--counters" => counters = true,
+            "-t" | "--table" => {
+                i += 1;
+                match words
+                    .get(i)
+                    .and_then(|t| ruta_netfilter::TableId::from_name(t))
+                {
+                    Some(t) => table = Some(t),
+                    None => {
+                        eprintln!(
+                            "iptables-save: table '{}' does not exist",
+                            words.get(i).map_or("", |s| s)
+                        );
+                        return ExitCode::from(1);
+                    }
+                }
+            }
+            w => {
+                eprintln!("iptables-save: unknown option \"{w}\"");
+                return ExitCode::from(1);
+            }
+        }
+        i += 1;
+    }
+    let ts = ctime_now();
+    let text = match table {
+        Some(t) => rt.netfilter.save_table(t, ctr, counters, &ts),
+        None => rt.netfilter.save(ctr, counters, &ts),
+    };
+    print!("{text}");
+    ExitCode::SUCCESS
+}
+
+/// `conntrack -L` (also `-L conntrack`); other conntrack commands need the daemon.
+fn conntrack_cmd(snap: &Snapshot, ct: &Conntrack, words: &[String], now: u32) -> ExitCode {
+    let _ = snap;
+    let list = words.iter().any(|w| matches!(w.as_str(), "-L" | "--dump"));
+    if !list {
+        eprintln!("ruta: offline (-c) evaluation answers conntrack -L only");
+        return ExitCode::from(1);
+    }
+    let mut entries = Vec::new();
+    ct.list(now, &mut entries);
+    let (mut out, mut err) = (String::new(), String::new());
+    ruta_conntrack::render_list(&entries, &mut out, &mut err);
+    print!("{out}");
+    eprint!("{err}");
+    ExitCode::SUCCESS
+}
+
+/// `trace [-j] -f PACKETS [--counters] [--conntrack]`.
+fn trace_cmd(rt: Router, words: &[String]) -> Result<ExitCode, String> {
+    let mut json = false;
+    let mut file = None;
+    let mut counters = false;
+    let mut conntrack = false;
+    let mut i = 0;
+    while i < words.len() {
+        match words[i].as_str() {
+            "-j" | "-json" | "--json" => json = true,
+            "-f" | "--file" => {
+                i += 1;
+                file = Some(words.get(i).ok_or("-f needs a file")?.clone());
+            }
+            "--counters" => counters = true,
+            "--conntrack" => conntrack = true,
+            w => return Err(format!("trace: unknown argument \"{w}\"")),
+        }
+        i += 1;
+    }
+    let file = file.ok_or("trace needs -f PACKETS (one packet per line, see docs/TRACE.md)")?;
+    let text = if file == "-" {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+            .map_err(|e| format!("stdin: {e}"))?;
+        s
+    } else {
+        std::fs::read_to_string(&file).map_err(|e| format!("{file}: {e}"))?
+    };
+    let snap = Snapshot::new(rt);
+    let ct = Conntrack::new(CtConfig::default());
+    let mut ctx = Ctx::new(&snap);
+    let res = trace::run(&snap, &ct, &mut ctx, &text).map_err(|e| format!("{file}: {e}"))?;
+    if json {
+        print!("{}", trace::render_json(&snap, &res));
+    } else {
+        print!("{}", trace::render_text(&snap, &res));
+    }
+    if counters {
+        for t in ["mangle", "nat", "filter"] {
+            println!("\n# iptables -t {t} -nvL");
+            let words: Vec<String> = ["-t", t, "-nvL"].iter().map(|s| s.to_string()).collect();
+            iptables_cmd(&snap.router, &words, Some(&ctx.nf_counters));
+        }
+    }
+    if conntrack {
+        println!("\n# conntrack -L");
+        conntrack_cmd(&snap, &ct, &["-L".to_string()], trace::TRACE_NOW);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The local time as `ctime` prints it (UTC here), for iptables-save's comments.
+fn ctime_now() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let days = (secs / 86400) as i64;
+    let rem = secs % 86400;
+    let (h, m, s) = (rem / 3600, (rem % 3600) / 60, rem % 60);
+    // civil from days (Howard Hinnant's algorithm)
+    let z = days + 719468;
+    let era = z.div_euclid(146097);
+    let doe = z - era * 146097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let mo = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(mo <= 2);
+    let wd = (days + 4).rem_euclid(7) as usize;
+    const WD: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+    const MO: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    format!(
+        "{} {} {:2} {:02}:{:02}:{:02} {}",
+        WD[wd],
+        MO[(mo - 1) as usize],
+        d,
+        h,
+        m,
+        s,
+        y
+    )
 }
