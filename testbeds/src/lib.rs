@@ -11,6 +11,7 @@ pub mod gen;
 pub mod netns;
 pub mod oracle;
 pub mod scenario;
+pub mod seed;
 
 pub use netns::{cleanup_stale, is_root, unavailable_reason, CmdOutput, Netns};
 pub use scenario::{Read, Scenario};

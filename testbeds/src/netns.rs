@@ -6,6 +6,11 @@
 //! it, nothing is added to the root namespace, and the namespace is deleted when
 //! its [`Netns`] guard is dropped (also while unwinding from a panic). Namespaces
 //! left behind by a killed process are removed by [`cleanup_stale`].
+//!
+//! Other testbeds name their namespaces with their own prefix ([`Netns::create`],
+//! [`cleanup_stale_with_prefix`], e.g. the seed testbed's `ruta-sb-`), and run
+//! code inside a namespace on a thread of their own ([`enter`], [`spawn_in`],
+//! [`run_in`]: a thread's sockets stay in the namespace it was in).
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -156,6 +161,33 @@ impl Netns {
         Ok(Netns { name })
     }
 
+    /// Creates a namespace with exactly this name (for testbeds that use their
+    /// own prefix, e.g. `ruta-sb-`); deleted on drop like the others. The name
+    /// must be a plain file name (letters, digits, `-`, `_`, `.`).
+    pub fn create(name: &str) -> Result<Netns, String> {
+        if name.is_empty()
+            || name.len() > 200
+            || name.starts_with('.')
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+        {
+            return Err(format!("refusing odd namespace name {name:?}"));
+        }
+        let out = run("ip", &["netns", "add", name], None);
+        if !out.ok() {
+            let _ = run("ip", &["netns", "del", name], None);
+            return Err(format!(
+                "`ip netns add {name}` failed (exit {}): {}",
+                out.code,
+                out.stderr.trim()
+            ));
+        }
+        Ok(Netns {
+            name: name.to_string(),
+        })
+    }
+
     pub fn name(&self) -> &str {
         &self.name
     }
@@ -236,10 +268,15 @@ impl Drop for Netns {
 
 /// Deletes `ruta-oracle-<pid>-*` namespaces whose process no longer exists.
 pub fn cleanup_stale() {
+    cleanup_stale_with_prefix(NETNS_PREFIX);
+}
+
+/// Deletes `<prefix><pid>-*` namespaces whose process no longer exists.
+pub fn cleanup_stale_with_prefix(prefix: &str) {
     let me = std::process::id();
-    for name in list_own_namespaces() {
+    for name in list_namespaces_with_prefix(prefix) {
         let Some(pid) = name
-            .strip_prefix(NETNS_PREFIX)
+            .strip_prefix(prefix)
             .and_then(|rest| rest.split('-').next())
             .and_then(|p| p.parse::<u32>().ok())
         else {
@@ -253,13 +290,61 @@ pub fn cleanup_stale() {
 
 /// Names of all namespaces starting with [`NETNS_PREFIX`].
 pub fn list_own_namespaces() -> Vec<String> {
+    list_namespaces_with_prefix(NETNS_PREFIX)
+}
+
+/// Names of all namespaces starting with `prefix`.
+pub fn list_namespaces_with_prefix(prefix: &str) -> Vec<String> {
     let out = run("ip", &["netns", "list"], None);
     out.stdout
         .lines()
         .filter_map(|l| l.split_whitespace().next())
-        .filter(|n| n.starts_with(NETNS_PREFIX))
+        .filter(|n| n.starts_with(prefix))
         .map(str::to_string)
         .collect()
+}
+
+/// Moves the calling thread into the named network namespace
+/// (`/var/run/netns/NAME`, as `ip netns exec` does). Only this thread changes
+/// namespace; sockets it creates afterwards belong to that namespace for good,
+/// whichever thread uses them later.
+pub fn enter(name: &str) -> Result<(), String> {
+    use std::os::fd::AsRawFd;
+    let path = format!("/var/run/netns/{name}");
+    let f = std::fs::File::open(&path).map_err(|e| format!("opening {path}: {e}"))?;
+    // SAFETY: a valid descriptor we own for the duration of the call.
+    let rc = unsafe { libc::setns(f.as_raw_fd(), libc::CLONE_NEWNET) };
+    if rc != 0 {
+        return Err(format!(
+            "setns into {name}: {}",
+            std::io::Error::last_os_error()
+        ));
+    }
+    Ok(())
+}
+
+/// Runs `f` on a new thread that first enters namespace `name`.
+pub fn spawn_in<T, F>(name: &str, f: F) -> std::thread::JoinHandle<Result<T, String>>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, String> + Send + 'static,
+{
+    let name = name.to_string();
+    std::thread::spawn(move || {
+        enter(&name)?;
+        f()
+    })
+}
+
+/// Runs `f` inside namespace `name` (on a helper thread) and waits for it.
+pub fn run_in<T, F>(name: &str, f: F) -> Result<T, String>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, String> + Send + 'static,
+{
+    spawn_in(name, f)
+        .join()
+        .map_err(|_| format!("a thread in namespace {name} panicked"))?
 }
 
 /// Namespaces of this process that are still present (for leak checks).

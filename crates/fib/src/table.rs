@@ -17,7 +17,8 @@ use crate::lpm::Lpm4;
 use crate::prefix::mask;
 use crate::route::{Route, RouteType, RT_SCOPE_NOWHERE};
 use crate::{IfIndex, Prefix4, TableId};
-use std::collections::{BTreeMap, HashMap};
+use hashbrown::HashMap;
+use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
 /// The flow a lookup is made for (the kernel's `flowi4`, the fields routing reads).
