@@ -139,6 +139,8 @@ enum CMatch {
         sinv: bool,
         dport: (u16, u16),
         dinv: bool,
+        /// (mask, comp, invert) of `--tcp-flags`; (0, 0, false) matches everything.
+        flags: (u8, u8, bool),
     },
     Icmp {
         typ: u8,
@@ -307,12 +309,14 @@ pub(crate) fn compile(rs: &Ruleset, ports: &[&str]) -> Compiled {
                             sinv,
                             dport,
                             dinv,
+                            flags,
                             ..
                         } => CMatch::Ports {
                             sport: *sport,
                             sinv: *sinv,
                             dport: *dport,
                             dinv: *dinv,
+                            flags: flags.unwrap_or((0, 0, false)),
                         },
                         Match::Icmp { typ, code, inv } => CMatch::Icmp {
                             typ: *typ,
@@ -482,10 +486,12 @@ impl Compiled {
                     sinv,
                     dport,
                     dinv,
+                    flags: (fmask, fcmp, finv),
                 } => {
                     !m.fragment
                         && ((m.sport >= sport.0 && m.sport <= sport.1) != sinv)
                         && ((m.dport >= dport.0 && m.dport <= dport.1) != dinv)
+                        && (((m.tcp_flags & fmask) == fcmp) != finv)
                 }
                 CMatch::Icmp { typ, code, inv } => {
                     !m.fragment

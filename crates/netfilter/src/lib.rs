@@ -44,7 +44,7 @@
 //!   and `0/0` as iptables accepts them), one address per rule (no comma lists). Listing
 //!   without `-n` prints `anywhere` and names of protocols, services and ICMP types like
 //!   iptables, but addresses stay numeric (iptables would try reverse DNS).
-//! - Not implemented: `--tcp-flags`/`--syn`, `LOG`, `QUEUE`, `-L -Z` together, getopt's
+//! - Not implemented: `LOG`, `QUEUE`, `-L -Z` together, getopt's
 //!   abbreviations of long options, CONNMARK shifts, NAT port offsets (`/N`).
 //! - The evaluation stack holds 64 nested jumps; deeper nesting drops the packet (the
 //!   kernel sizes its stack to the table instead).

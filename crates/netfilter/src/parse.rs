@@ -510,6 +510,7 @@ enum MState {
         udp: bool,
         sport: Option<((u16, u16), bool)>,
         dport: Option<((u16, u16), bool)>,
+        flags: Option<(u8, u8, bool)>,
     },
     Icmp(Option<(u8, (u8, u8), bool)>),
     Multi(Option<(MultiDir, String, bool)>),
@@ -524,11 +525,13 @@ fn mstate_for(name: &str) -> Option<MState> {
             udp: false,
             sport: None,
             dport: None,
+            flags: None,
         },
         "udp" => MState::Ports {
             udp: true,
             sport: None,
             dport: None,
+            flags: None,
         },
         "icmp" => MState::Icmp(None),
         "multiport" => MState::Multi(None),
@@ -556,7 +559,10 @@ fn mname(m: &MState) -> &'static str {
 /// Whether the match takes option `o` (long name without dashes).
 fn match_has(m: &MState, o: &str) -> bool {
     match m {
-        MState::Ports { .. } => matches!(o, "sport" | "source-port" | "dport" | "destination-port"),
+        MState::Ports { udp, .. } => {
+            matches!(o, "sport" | "source-port" | "dport" | "destination-port")
+                || (!udp && matches!(o, "tcp-flags" | "syn"))
+        }
         MState::Icmp(_) => o == "icmp-type",
         MState::Multi(_) => matches!(
             o,
@@ -617,7 +623,21 @@ fn once<T>(slot: &Option<T>, m: &str, o: &str) -> Result<(), NfError> {
 fn apply_match_opt(m: &mut MState, o: &str, v: &str, inv: bool) -> Result<(), NfError> {
     let name = mname(m);
     match m {
-        MState::Ports { udp, sport, dport } => {
+        MState::Ports { flags, .. } if o == "syn" || o == "tcp-flags" => {
+            if flags.is_some() {
+                return param("Only one of `--syn' or `--tcp-flags'  allowed");
+            }
+            *flags = Some(if o == "syn" {
+                // FIN,SYN,RST,ACK SYN
+                (0x17, 0x02, inv)
+            } else {
+                let (mask, comp) = v.split_once(' ').unwrap_or((v, ""));
+                (tcp_flag_list(mask)?, tcp_flag_list(comp)?, inv)
+            });
+        }
+        MState::Ports {
+            udp, sport, dport, ..
+        } => {
             let r = port_range(v, *udp)?;
             if o == "sport" || o == "source-port" {
                 if sport.is_some() {
@@ -788,7 +808,12 @@ fn finish_match(m: MState, proto: u8, proto_inv: bool) -> Result<Match, NfError>
         Ok(())
     };
     Ok(match m {
-        MState::Ports { udp, sport, dport } => {
+        MState::Ports {
+            udp,
+            sport,
+            dport,
+            flags,
+        } => {
             need(if udp { 17 } else { 6 }, if udp { "udp" } else { "tcp" })?;
             let (sport, sinv) = sport.unwrap_or(((0, 65535), false));
             let (dport, dinv) = dport.unwrap_or(((0, 65535), false));
@@ -798,6 +823,7 @@ fn finish_match(m: MState, proto: u8, proto_inv: bool) -> Result<Match, NfError>
                 sinv,
                 dport,
                 dinv,
+                flags,
             }
         }
         MState::Icmp(s) => {
@@ -1461,14 +1487,27 @@ pub(crate) fn parse(args: &[&str], rs: &Ruleset) -> Result<Parsed, NfError> {
             let Some(idx) = idx else {
                 return param(format!("unknown option \"--{o}\""));
             };
-            let v = match inline.clone().or_else(|| {
-                args.get(p.pos).map(|s| {
-                    p.pos += 1;
-                    s.to_string()
-                })
-            }) {
-                Some(v) => v,
-                None => return param(format!("option \"--{o}\" requires an argument")),
+            let v = if o == "syn" {
+                String::new()
+            } else if o == "tcp-flags" {
+                // two arguments: the flags to examine, and those that must be set
+                match (args.get(p.pos), args.get(p.pos + 1)) {
+                    (Some(a), Some(b)) => {
+                        p.pos += 2;
+                        format!("{a} {b}")
+                    }
+                    _ => return param("--tcp-flags requires two args."),
+                }
+            } else {
+                match inline.clone().or_else(|| {
+                    args.get(p.pos).map(|s| {
+                        p.pos += 1;
+                        s.to_string()
+                    })
+                }) {
+                    Some(v) => v,
+                    None => return param(format!("option \"--{o}\" requires an argument")),
+                }
             };
             apply_match_opt(&mut mstates[idx], &o, &v, this_inv)?;
         }
@@ -1606,4 +1645,23 @@ pub(crate) fn parse(args: &[&str], rs: &Ruleset) -> Result<Parsed, NfError> {
         return param(format!("Bad argument `{}'", args[p.pos]));
     }
     Ok(Parsed { table, cmd })
+}
+
+/// TCP flag names as libxt_tcp knows them: `FIN,SYN,...`, `ALL`, `NONE`.
+fn tcp_flag_list(s: &str) -> Result<u8, NfError> {
+    let mut f = 0u8;
+    for w in s.split(',') {
+        f |= match w.to_ascii_uppercase().as_str() {
+            "FIN" => 0x01,
+            "SYN" => 0x02,
+            "RST" => 0x04,
+            "PSH" => 0x08,
+            "ACK" => 0x10,
+            "URG" => 0x20,
+            "ALL" => 0x3f,
+            "NONE" => 0,
+            _ => return param(format!("Unknown TCP flag `{w}'")),
+        };
+    }
+    Ok(f)
 }

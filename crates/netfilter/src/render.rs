@@ -171,10 +171,22 @@ fn match_print(out: &mut String, m: &Match, proto: u8, numeric: bool) {
             sinv,
             dport,
             dinv,
+            flags,
         } => {
             out.push_str(if *udp { " udp" } else { " tcp" });
             print_ports(out, "spt", *sport, *sinv, *udp, numeric);
             print_ports(out, "dpt", *dport, *dinv, *udp, numeric);
+            if let Some((mask, cmp, i)) = flags {
+                // libxt_tcp print_flags
+                if *mask != 0 || *i {
+                    let _ = write!(out, " flags:{}", if *i { "!" } else { "" });
+                    if numeric {
+                        let _ = write!(out, "0x{mask:02X}/0x{cmp:02X}");
+                    } else {
+                        let _ = write!(out, "{}/{}", tcp_flag_names(*mask), tcp_flag_names(*cmp));
+                    }
+                }
+            }
         }
         Match::Icmp { typ, code, inv } => {
             out.push_str(" icmp");
@@ -258,6 +270,7 @@ fn match_save(out: &mut String, m: &Match) {
             sinv,
             dport,
             dinv,
+            flags,
             ..
         } => {
             if *sport != (0, 0xffff) {
@@ -267,6 +280,18 @@ fn match_save(out: &mut String, m: &Match) {
             if *dport != (0, 0xffff) {
                 inv(out, *dinv);
                 let _ = write!(out, " --dport {}", range(*dport));
+            }
+            if let Some((mask, cmp, i)) = flags {
+                // libxt_tcp save
+                if *mask != 0 || *i {
+                    inv(out, *i);
+                    let _ = write!(
+                        out,
+                        " --tcp-flags {} {}",
+                        tcp_flag_names(*mask),
+                        tcp_flag_names(*cmp)
+                    );
+                }
             }
         }
         Match::Icmp { typ, code, inv: i } => {
@@ -804,4 +829,28 @@ pub fn save(
         let _ = writeln!(out, "# Completed on {ts}");
     }
     out
+}
+
+/// libxt_tcp's print_tcpf: flag names in FIN SYN RST PSH ACK URG order, or NONE.
+fn tcp_flag_names(mut f: u8) -> String {
+    const NAMES: [(&str, u8); 6] = [
+        ("FIN", 0x01),
+        ("SYN", 0x02),
+        ("RST", 0x04),
+        ("PSH", 0x08),
+        ("ACK", 0x10),
+        ("URG", 0x20),
+    ];
+    let mut v = Vec::new();
+    for (n, b) in NAMES {
+        if f & b != 0 {
+            v.push(n);
+            f &= !b;
+        }
+    }
+    if v.is_empty() {
+        "NONE".into()
+    } else {
+        v.join(",")
+    }
 }

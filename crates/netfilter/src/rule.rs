@@ -46,6 +46,8 @@ pub enum Match {
         sinv: bool,
         dport: (u16, u16),
         dinv: bool,
+        /// TCP only: `--tcp-flags MASK COMP` / `--syn` as (mask, comp, `!`).
+        flags: Option<(u8, u8, bool)>,
     },
     /// `-m icmp --icmp-type`: type (255 = any) and code range.
     Icmp { typ: u8, code: (u8, u8), inv: bool },
