@@ -1,6 +1,12 @@
-//! ruta-dataplane: packet I/O and the neighbour subsystem (being written).
+//! ruta-dataplane: packet I/O (AF_PACKET rings, TUN), the neighbour subsystem, the worker
+//! loop, and the daemon with its control socket.
 
 pub mod afpacket;
+pub mod capture;
+pub mod clock;
+pub mod control;
+pub mod daemon;
 pub mod link;
 pub mod neigh;
 pub mod tun;
+pub mod worker;

@@ -457,6 +457,42 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> Ipv4Packet<T> {
         }
     }
 
+    /// Completes the TCP or UDP checksum over the whole segment, as the kernel's
+    /// `skb_checksum_help` does for a `CHECKSUM_PARTIAL` packet: frames a local stack sent
+    /// through a veth or virtio device with checksum offload carry only the pseudo-header
+    /// sum (AF_PACKET marks them `TP_STATUS_CSUMNOTREADY`), and must be finished before
+    /// they leave by another interface. A UDP checksum of 0 (none) stays 0. Not for
+    /// fragments (offload never splits them) or other protocols: those are left alone.
+    pub fn fill_l4_checksum(&mut self) {
+        if self.is_fragment() {
+            return;
+        }
+        let (src, dst, proto, hl) = (
+            self.src_addr(),
+            self.dst_addr(),
+            self.protocol(),
+            self.header_len(),
+        );
+        let seg = &mut self.pkt_mut()[hl..];
+        match proto {
+            ip_proto::TCP if seg.len() >= 20 => {
+                wr16(seg, 16, 0);
+                let c = checksum::l4_checksum(src, dst, ip_proto::TCP, seg);
+                wr16(seg, 16, c);
+            }
+            ip_proto::UDP if seg.len() >= 8 => {
+                if rd16(seg, 6) == 0 {
+                    return;
+                }
+                let len = (rd16(seg, 4) as usize).clamp(8, seg.len());
+                wr16(seg, 6, 0);
+                let c = checksum::udp_checksum(src, dst, &seg[..len]);
+                wr16(seg, 6, c);
+            }
+            _ => {}
+        }
+    }
+
     /// Sets the source address: header checksum, and the TCP/UDP checksum through the
     /// pseudo-header when this packet holds it (not on non-first fragments; TCP only when
     /// its 20-byte header is present; UDP only when its checksum is non-zero).

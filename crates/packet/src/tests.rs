@@ -500,6 +500,29 @@ proptest! {
     }
 
     /// Random bytes never panic any reader, rewrite or builder.
+    /// A partial (offloaded) TCP/UDP checksum, or any garbage there, is completed to the
+    /// full checksum; fragments and UDP without checksum are left alone.
+    #[test]
+    fn fill_l4_checksum_completes_offloaded_sums(s in arb_spec(), junk in any::<u16>()) {
+        let mut b = build(&s);
+        let (is_frag, proto, hl, zero) = {
+            let ip = Ipv4Packet::new_checked(&b[..]).unwrap();
+            (ip.is_fragment(), ip.protocol(), ip.header_len(), s.udp_zero)
+        };
+        let at = match proto { 6 => Some(16), 17 if !zero => Some(6), _ => None };
+        if let (Some(at), false) = (at, is_frag) {
+            b[hl + at..hl + at + 2].copy_from_slice(&junk.to_be_bytes());
+            let mut ip = Ipv4Packet::new_checked(&mut b[..]).unwrap();
+            ip.fill_l4_checksum();
+            assert_checksums(&b, false);
+        } else {
+            let before = b.clone();
+            let mut ip = Ipv4Packet::new_checked(&mut b[..]).unwrap();
+            ip.fill_l4_checksum();
+            prop_assert_eq!(before, b);
+        }
+    }
+
     #[test]
     fn random_bytes_never_panic(data in proptest::collection::vec(any::<u8>(), 0..200)) {
         exercise(&data);

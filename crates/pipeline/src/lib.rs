@@ -14,6 +14,7 @@
 //! It must not know how frames arrive or leave (the dataplane's job), nor parse config text
 //! (ruta-config's).
 
+pub mod host;
 pub mod packets;
 pub mod path;
 pub mod snapshot;
