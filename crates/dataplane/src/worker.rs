@@ -289,7 +289,7 @@ fn handle(
             if io.send_ip(sh, snap, oif, nexthop, ip, now_ms) == Sent::Unresolved {
                 let h = {
                     let mut lim = sh.limiter.lock();
-                    host::host_unreachable(snap, ctx, &mut lim, ip, now_ms)
+                    host::host_unreachable(snap, &sh.ct, ctx, &mut lim, ip, now_ms)
                 };
                 hs.count(&h);
                 if let HostVerdict::Reply {
@@ -329,7 +329,7 @@ fn handle(
         Verdict::Local => {
             let h = {
                 let mut lim = sh.limiter.lock();
-                host::answer(snap, ctx, &mut lim, iif, frame, now_ms)
+                host::answer(snap, &sh.ct, ctx, &mut lim, iif, frame, now_ms)
             };
             hs.count(&h);
             if let HostVerdict::Reply {
@@ -540,7 +540,14 @@ pub fn neigh_loop(sh: &Shared, mut io: Io, mut poll: mio::Poll, slot: usize) {
                         let n = n.min(buf.len());
                         let h = {
                             let mut lim = sh.limiter.lock();
-                            host::host_unreachable(&snap, &mut ctx, &mut lim, &buf[..n], now)
+                            host::host_unreachable(
+                                &snap,
+                                &sh.ct,
+                                &mut ctx,
+                                &mut lim,
+                                &buf[..n],
+                                now,
+                            )
                         };
                         hs.count(&h);
                         if let HostVerdict::Reply {

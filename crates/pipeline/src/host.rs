@@ -84,6 +84,9 @@ host_reasons! {
     /// The kernel's `icmp_send` would not answer it (about an ICMP error, a broadcast,
     /// a non-first fragment, a bad source).
     IcmpRefused = "icmp_not_sent",
+    /// The answer was dropped on the output path (mangle/filter OUTPUT, mangle
+    /// POSTROUTING), as `iptables -P OUTPUT DROP` makes the kernel stay silent.
+    OutputDropped = "host_output_dropped",
 }
 
 /// What the host stack decided.
@@ -284,6 +287,37 @@ fn l3_of(snap: &Snapshot, iif: IfIndex, frame: &[u8]) -> Option<(usize, bool)> {
 /// (DNAT already applied). The answer is built in `ctx.out`.
 pub fn answer(
     snap: &Snapshot,
+    ct: &ruta_conntrack::Conntrack,
+    ctx: &mut Ctx,
+    limiter: &mut IcmpLimiter,
+    iif: IfIndex,
+    frame: &[u8],
+    now_ms: u64,
+) -> HostVerdict {
+    let v = answer_inner(snap, ctx, limiter, iif, frame, now_ms);
+    output(snap, ct, ctx, v, now_ms)
+}
+
+/// The output path of an answer: conntrack, OUTPUT chains, POSTROUTING, and the NAT
+/// translation of an ICMP error about a NATed flow (`path::originate`).
+fn output(
+    snap: &Snapshot,
+    ct: &ruta_conntrack::Conntrack,
+    ctx: &mut Ctx,
+    v: HostVerdict,
+    now_ms: u64,
+) -> HostVerdict {
+    if let HostVerdict::Reply { oif, len, .. } = v {
+        let now = (now_ms / 1000) as u32;
+        if !crate::path::originate(snap, ct, ctx, oif, len, now, &mut None) {
+            return HostVerdict::Drop(HostReason::OutputDropped);
+        }
+    }
+    v
+}
+
+fn answer_inner(
+    snap: &Snapshot,
     ctx: &mut Ctx,
     limiter: &mut IcmpLimiter,
     iif: IfIndex,
@@ -404,6 +438,18 @@ pub fn answer(
 /// ICMP host unreachable about `pkt` (a whole IP packet, as it was about to leave) whose
 /// next hop did not resolve, as the kernel's `arp_error_report`. Rate limited.
 pub fn host_unreachable(
+    snap: &Snapshot,
+    ct: &ruta_conntrack::Conntrack,
+    ctx: &mut Ctx,
+    limiter: &mut IcmpLimiter,
+    pkt: &[u8],
+    now_ms: u64,
+) -> HostVerdict {
+    let v = host_unreachable_inner(snap, ctx, limiter, pkt, now_ms);
+    output(snap, ct, ctx, v, now_ms)
+}
+
+fn host_unreachable_inner(
     snap: &Snapshot,
     ctx: &mut Ctx,
     limiter: &mut IcmpLimiter,
@@ -526,7 +572,9 @@ mod tests {
         if v != Verdict::Local {
             return (v, None, frame);
         }
-        let h = answer(&r.snap, &mut r.ctx, &mut r.lim, iif, &frame, 1_000_000);
+        let h = answer(
+            &r.snap, &r.ct, &mut r.ctx, &mut r.lim, iif, &frame, 1_000_000,
+        );
         (v, Some(h), frame)
     }
 
@@ -536,6 +584,54 @@ mod tests {
         };
         let bytes: &'static [u8] = Box::leak(r.ctx.out[..*len].to_vec().into_boxed_slice());
         etherparse::SlicedPacket::from_ip(bytes).expect("reply parses")
+    }
+
+    /// The answers pass the output path: `iptables -P OUTPUT DROP` silences the router, as
+    /// it silences a Linux box.
+    #[test]
+    fn answers_pass_the_output_chains() {
+        let mut rt = Router::new();
+        let text = format!("{SEED_FILE}\niptables -A OUTPUT -p icmp -j DROP\n");
+        apply_text(&mut rt, &text, &Source::default(), false).expect("seed");
+        let snap = Snapshot::new(rt);
+        let mut r = Rig {
+            ctx: Ctx::new(&snap),
+            snap,
+            ct: Conntrack::new(CtConfig::with_max(64)),
+            lim: IcmpLimiter::new(),
+        };
+        let (_, h, _) = run(
+            &mut r,
+            "iif eth0 icmp 192.168.99.35 > 192.168.99.254 echo-request id 7",
+        );
+        assert_eq!(h, Some(HostVerdict::Drop(HostReason::OutputDropped)));
+        // TCP is not matched by the rule: the reset still goes out
+        let (_, h, _) = run(
+            &mut r,
+            "iif eth0 tcp 192.168.99.35:4000 > 192.168.99.254:23 syn",
+        );
+        assert!(matches!(
+            h,
+            Some(HostVerdict::Reply {
+                reason: HostReason::TcpReset,
+                ..
+            })
+        ));
+        let out = r.listing_output();
+        assert!(
+            out.contains("DROP       1    --  *      *       0.0.0.0/0            0.0.0.0/0"),
+            "{out}"
+        );
+    }
+
+    impl Rig {
+        fn listing_output(&mut self) -> String {
+            let mut rs = self.snap.router.netfilter.clone();
+            match rs.apply_with(&["-nvL", "OUTPUT"], Some(&self.ctx.nf_counters)) {
+                Ok(ruta_netfilter::Output::Text(t)) => t,
+                o => panic!("{o:?}"),
+            }
+        }
     }
 
     #[test]
@@ -667,7 +763,7 @@ mod tests {
         let spec = parse_line("iif eth0 udp 192.168.99.35:5000 > 10.38.1.1:53").unwrap();
         let port = r.snap.port_by_name("eth0").unwrap();
         let frame = build_frame(&spec, port.mac).unwrap();
-        let h = host_unreachable(&r.snap, &mut r.ctx, &mut r.lim, &frame[14..], 5000);
+        let h = host_unreachable(&r.snap, &r.ct, &mut r.ctx, &mut r.lim, &frame[14..], 5000);
         let p = out_ip(&r, &h);
         match p.transport {
             Some(etherparse::TransportSlice::Icmpv4(i)) => {
@@ -746,8 +842,8 @@ mod tests {
                 f[12] = 8;
                 f[13] = 0;
             }
-            let _ = answer(&r.snap, &mut r.ctx, &mut r.lim, iif, &f, 1);
-            let _ = host_unreachable(&r.snap, &mut r.ctx, &mut r.lim, &f, 1);
+            let _ = answer(&r.snap, &r.ct, &mut r.ctx, &mut r.lim, iif, &f, 1);
+            let _ = host_unreachable(&r.snap, &r.ct, &mut r.ctx, &mut r.lim, &f, 1);
             let _ = reply_allowed(&mut r.lim, &f, 1);
         }
     }

@@ -1272,7 +1272,7 @@ fn icmp_error(
 /// filter OUTPUT, mangle POSTROUTING, and the NAT translation of a RELATED error (so an
 /// error about a DNATed connection quotes the address the client used). False when a
 /// chain dropped it.
-fn originate(
+pub(crate) fn originate(
     snap: &Snapshot,
     ct: &ruta_conntrack::Conntrack,
     ctx: &mut Ctx,
