@@ -12,7 +12,6 @@ use std::collections::{HashMap, HashSet};
 use std::io;
 use std::net::{Ipv4Addr, UdpSocket};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -30,84 +29,11 @@ const MAGIC: &[u8; 8] = b"ruta-dp!";
 // ---------------------------------------------------------------------------------------------
 // Namespaces
 
-/// A network namespace deleted on drop (also when the test panics).
-struct Ns {
-    name: String,
-}
+mod common;
+use common::{run, Ns};
 
-impl Ns {
-    fn new(tag: &str) -> Option<Ns> {
-        let name = format!("ruta-h-dp-{tag}-{}", std::process::id());
-        let _ = Command::new("ip").args(["netns", "del", &name]).output();
-        let out = Command::new("ip")
-            .args(["netns", "add", &name])
-            .output()
-            .ok()?;
-        if !out.status.success() {
-            eprintln!(
-                "skipping: ip netns add {name}: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            );
-            return None;
-        }
-        let ns = Ns { name };
-        // No IPv6 chatter (router solicitations, MLD, DAD) on the test links.
-        ns.sh(&["sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1"]);
-        ns.sh(&["sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1"]);
-        ns.ip("link set lo up");
-        Some(ns)
-    }
-
-    /// `ip -n NS ARGS`, which must succeed.
-    fn ip(&self, args: &str) {
-        let mut a = vec!["-n", self.name.as_str()];
-        a.extend(args.split_whitespace());
-        run("ip", &a);
-    }
-
-    /// `ip netns exec NS CMD...`, which must succeed.
-    fn sh(&self, cmd: &[&str]) -> String {
-        let mut a = vec!["netns", "exec", self.name.as_str()];
-        a.extend(cmd);
-        run("ip", &a)
-    }
-
-    /// Runs `f` on a thread that entered this namespace (sockets it creates live there).
-    fn run<T: Send, F: FnOnce() -> T + Send>(&self, f: F) -> T {
-        let path = format!("/run/netns/{}", self.name);
-        std::thread::scope(|s| {
-            let h = s.spawn(move || {
-                let file = std::fs::File::open(&path).expect("open netns");
-                // SAFETY: setns on this thread only, with a namespace fd.
-                let r = unsafe { libc::setns(file.as_raw_fd(), libc::CLONE_NEWNET) };
-                assert_eq!(r, 0, "setns {path}: {}", io::Error::last_os_error());
-                f()
-            });
-            match h.join() {
-                Ok(v) => v,
-                Err(p) => std::panic::resume_unwind(p),
-            }
-        })
-    }
-}
-
-impl Drop for Ns {
-    fn drop(&mut self) {
-        let _ = Command::new("ip")
-            .args(["netns", "del", &self.name])
-            .output();
-    }
-}
-
-fn run(prog: &str, args: &[&str]) -> String {
-    let out = Command::new(prog).args(args).output().expect(prog);
-    assert!(
-        out.status.success(),
-        "{prog} {}: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+fn ns(tag: &str) -> Option<Ns> {
+    Ns::new("dp", tag)
 }
 
 /// Waits (up to 2 s) until `ifname` is gone from `ns`. Closing the last descriptor of a TUN
@@ -140,8 +66,8 @@ fn veth_pair(tag: &str) -> Option<(Ns, Ns)> {
     if !is_root() {
         return None;
     }
-    let a = Ns::new(&format!("{tag}a"))?;
-    let b = Ns::new(&format!("{tag}b"))?;
+    let a = ns(&format!("{tag}a"))?;
+    let b = ns(&format!("{tag}b"))?;
     a.ip(&format!(
         "link add va type veth peer name vb netns {}",
         b.name
@@ -848,7 +774,7 @@ fn tun_create_read_write_and_attach() {
     if !is_root() {
         return;
     }
-    let Some(t) = Ns::new("tun") else { return };
+    let Some(t) = ns("tun") else { return };
     let tun0 = t.run(|| {
         let tun = Tun::create("rtun0").unwrap();
         assert!(tun.created());
@@ -963,9 +889,9 @@ fn forwarding_topo() -> Option<Topo> {
     if !is_root() {
         return None;
     }
-    let n0 = Ns::new("m0")?;
-    let fw = Ns::new("mf")?;
-    let n1 = Ns::new("m1")?;
+    let n0 = ns("m0")?;
+    let fw = ns("mf")?;
+    let n1 = ns("m1")?;
     n0.ip(&format!(
         "link add g0 type veth peer name p0 netns {}",
         fw.name

@@ -18,84 +18,11 @@ use std::time::{Duration, Instant};
 // ---------------------------------------------------------------------------------------------
 // Namespaces
 
-struct Ns {
-    name: String,
-}
+mod common;
+use common::{run, Ns};
 
-impl Ns {
-    fn new(tag: &str) -> Option<Ns> {
-        // SAFETY: geteuid has no preconditions.
-        if unsafe { libc::geteuid() } != 0 {
-            eprintln!("skipping: not root");
-            return None;
-        }
-        let name = format!("ruta-h-dm-{tag}-{}", std::process::id());
-        let _ = Command::new("ip").args(["netns", "del", &name]).output();
-        let out = Command::new("ip")
-            .args(["netns", "add", &name])
-            .output()
-            .ok()?;
-        if !out.status.success() {
-            eprintln!(
-                "skipping: ip netns add {name}: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            );
-            return None;
-        }
-        let ns = Ns { name };
-        ns.sh(&["sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1"]);
-        ns.sh(&["sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1"]);
-        ns.ip("link set lo up");
-        Some(ns)
-    }
-
-    fn ip(&self, args: &str) {
-        let mut a = vec!["-n", self.name.as_str()];
-        a.extend(args.split_whitespace());
-        run("ip", &a);
-    }
-
-    fn sh(&self, cmd: &[&str]) -> String {
-        let mut a = vec!["netns", "exec", self.name.as_str()];
-        a.extend(cmd);
-        run("ip", &a)
-    }
-
-    fn run<T: Send, F: FnOnce() -> T + Send>(&self, f: F) -> T {
-        let path = format!("/run/netns/{}", self.name);
-        std::thread::scope(|s| {
-            let h = s.spawn(move || {
-                let file = std::fs::File::open(&path).expect("open netns");
-                // SAFETY: setns on this thread only, with a namespace fd.
-                let r = unsafe { libc::setns(file.as_raw_fd(), libc::CLONE_NEWNET) };
-                assert_eq!(r, 0, "setns {path}: {}", io::Error::last_os_error());
-                f()
-            });
-            match h.join() {
-                Ok(v) => v,
-                Err(p) => std::panic::resume_unwind(p),
-            }
-        })
-    }
-}
-
-impl Drop for Ns {
-    fn drop(&mut self) {
-        let _ = Command::new("ip")
-            .args(["netns", "del", &self.name])
-            .output();
-    }
-}
-
-fn run(prog: &str, args: &[&str]) -> String {
-    let out = Command::new(prog).args(args).output().expect(prog);
-    assert!(
-        out.status.success(),
-        "{prog} {}: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+fn ns(tag: &str) -> Option<Ns> {
+    Ns::new("dm", tag)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -155,9 +82,9 @@ struct Line {
 
 impl Line {
     fn new(tag: &str) -> Option<Line> {
-        let h1 = Ns::new(&format!("{tag}-h1"))?;
-        let r = Ns::new(&format!("{tag}-r"))?;
-        let h2 = Ns::new(&format!("{tag}-h2"))?;
+        let h1 = ns(&format!("{tag}-h1"))?;
+        let r = ns(&format!("{tag}-r"))?;
+        let h2 = ns(&format!("{tag}-h2"))?;
         let bin = find_ruta();
         run(
             "ip",

@@ -429,29 +429,7 @@ fn process_inner(
         Ok(c) => c,
         Err(r) => return Verdict::Drop(r),
     };
-    let mut m = Meta {
-        iif: Some(iif as u16),
-        oif: None,
-        src: p.src,
-        dst: p.dst,
-        proto: p.proto,
-        sport: if p.proto == ip_proto::ICMP {
-            0
-        } else {
-            p.sport
-        },
-        dport: p.dport,
-        icmp_type: p.icmp_type,
-        icmp_code: p.icmp_code,
-        tcp_flags: p.tcp_flags,
-        fragment: false,
-        len: p.total_len as u32,
-        tos: p.tos,
-        ttl: p.ttl,
-        mark,
-        ctmark: conn.ctmark(),
-        ctstate: conn.state(),
-    };
+    let mut m = meta(&p, &conn, Some(iif), None, mark);
     // ---- mangle PREROUTING
     if run_chain(snap, ctx, TableId::Mangle, Hook::Prerouting, &mut m, trace) == NfVerdict::Drop {
         return Verdict::Drop(Reason::DropPrerouting);
@@ -737,6 +715,34 @@ fn process_inner(
         nexthop,
         l3: p.l3,
         len: p.total_len,
+    }
+}
+
+/// What the chains see of a packet (`Meta`): its headers, its marks, its connection.
+fn meta(p: &Pkt, conn: &Conn, iif: Option<IfIndex>, oif: Option<IfIndex>, mark: u32) -> Meta {
+    Meta {
+        iif: iif.map(|i| i as u16),
+        oif: oif.map(|i| i as u16),
+        src: p.src,
+        dst: p.dst,
+        proto: p.proto,
+        // an ICMP query's id rides in `sport` for conntrack; matches never see it as a port
+        sport: if p.proto == ip_proto::ICMP {
+            0
+        } else {
+            p.sport
+        },
+        dport: p.dport,
+        icmp_type: p.icmp_type,
+        icmp_code: p.icmp_code,
+        tcp_flags: p.tcp_flags,
+        fragment: false,
+        len: p.total_len as u32,
+        tos: p.tos,
+        ttl: p.ttl,
+        mark,
+        ctmark: conn.ctmark(),
+        ctstate: conn.state(),
     }
 }
 
@@ -1305,29 +1311,7 @@ fn originate_in(
     } else {
         Conn::Invalid
     };
-    let mut m = Meta {
-        iif: None,
-        oif: Some(oif as u16),
-        src: p.src,
-        dst: p.dst,
-        proto: p.proto,
-        sport: if p.proto == ip_proto::ICMP {
-            0
-        } else {
-            p.sport
-        },
-        dport: p.dport,
-        icmp_type: p.icmp_type,
-        icmp_code: p.icmp_code,
-        tcp_flags: p.tcp_flags,
-        fragment: false,
-        len: p.total_len as u32,
-        tos: p.tos,
-        ttl: p.ttl,
-        mark: 0,
-        ctmark: conn.ctmark(),
-        ctstate: conn.state(),
-    };
+    let mut m = meta(&p, &conn, None, Some(oif), 0);
     if run_chain(snap, ctx, TableId::Mangle, Hook::Output, &mut m, trace) == NfVerdict::Drop {
         return false;
     }
