@@ -9,6 +9,8 @@
 //! servers, captures and clients, [`wire`] judges the flows, [`ruta`] drives
 //! the daemon, [`run`] ties one mode together, [`cleanup`] tears down on every
 //! exit path. Binary: `seedbed` (src/bin/seedbed.rs); test: tests/seed.rs.
+//! [`perf`] measures forwarding rate and CPU per packet of both modes (binary
+//! `seedperf`, src/bin/seedperf.rs).
 //!
 //! Network safety: test addresses only (198.18.0.0/15, 198.51.100.0/24,
 //! 203.0.113.0/24), namespaces `ruta-sb-<pid>-<n>-<role>`, nothing added to or
@@ -16,6 +18,7 @@
 
 pub mod addr;
 pub mod cleanup;
+pub mod perf;
 pub mod plan;
 pub mod run;
 pub mod ruta;

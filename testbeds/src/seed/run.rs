@@ -233,7 +233,8 @@ pub fn ready_probe(d: &Daemon, desktop_ns: &str) -> Option<String> {
     (pinged == Ok(true)).then(|| format!("{} answers ping from the desktop", topo::GW_INSIDE))
 }
 
-fn apply_plan(topo: &Topology, plan: &[super::plan::PlanLine]) -> Result<(), String> {
+/// Applies a kernel plan in masq-gw with the real tools (kernel mode).
+pub fn apply_plan(topo: &Topology, plan: &[super::plan::PlanLine]) -> Result<(), String> {
     let gw = topo.ns(Role::Gw);
     for l in plan {
         for s in &l.steps {

@@ -140,6 +140,11 @@ impl Daemon {
         })
     }
 
+    /// The daemon's process id (`ip netns exec` execs ruta in place), while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// Has it exited (and how)?
     pub fn exited(&mut self) -> Option<ExitStatus> {
         self.child
