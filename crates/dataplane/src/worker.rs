@@ -302,6 +302,36 @@ fn handle(
                 }
             }
         }
+        Verdict::Fragments { oif, nexthop, .. } => {
+            // every fragment to the same next hop; a failed resolution answers once, about
+            // the first fragment (the one that carries the transport header)
+            let mut unresolved = false;
+            for f in ctx.fragments() {
+                if io.send_ip(sh, snap, oif, nexthop, f, now_ms) == Sent::Unresolved {
+                    unresolved = true;
+                }
+            }
+            if unresolved {
+                let first = ctx
+                    .fragments()
+                    .next()
+                    .map(|f| f.to_vec())
+                    .unwrap_or_default();
+                let h = {
+                    let mut lim = sh.limiter.lock();
+                    host::host_unreachable(snap, &sh.ct, ctx, &mut lim, &first, now_ms)
+                };
+                hs.count(&h);
+                if let HostVerdict::Reply {
+                    oif, nexthop, len, ..
+                } = h
+                {
+                    if io.send_ip(sh, snap, oif, nexthop, &ctx.out[..len], now_ms) == Sent::Ok {
+                        io.c.originated_sent += 1;
+                    }
+                }
+            }
+        }
         Verdict::Reply {
             reason,
             oif,

@@ -25,8 +25,8 @@ use crate::arp::{write_arp, ArpOperation, ArpPacket};
 use crate::checksum;
 use crate::ethernet::HEADER_LEN as ETH_LEN;
 use crate::ipv4::{
-    write_header, Ipv4Packet, FLAG_DF, HEADER_LEN as IP_LEN, IPTOS_PREC_INTERNETCONTROL,
-    IPTOS_TOS_MASK,
+    write_header, Ipv4Packet, FLAG_DF, FLAG_MF, HEADER_LEN as IP_LEN, HEADER_LEN,
+    IPTOS_PREC_INTERNETCONTROL, IPTOS_TOS_MASK, OFFSET_MASK,
 };
 use crate::{
     ethertype, icmp_type, ip_proto, rd16, rd32, wr16, wr32, wr_mac, BuildError, MacAddr,
@@ -492,4 +492,100 @@ pub fn build_gratuitous_arp(
     our_ip: Ipv4Addr,
 ) -> Result<usize, BuildError> {
     build_arp_request(out, our_mac, our_ip, our_ip, None)
+}
+
+/// Splits `pkt` (a whole IPv4 packet, DF clear, longer than `mtu`) into fragments of at most
+/// `mtu` bytes, as the kernel's `ip_do_fragment` (slow path) does for a forwarded packet:
+/// every fragment's data is a multiple of 8 bytes but the last; the first fragment keeps
+/// all IP options, the others only the options whose "copied" bit is set (padded with
+/// end-of-list to a multiple of 4); MF is set on all but the last (and on the last too if
+/// `pkt` was itself a non-last fragment); offsets continue `pkt`'s own; every header gets a
+/// fresh checksum. The fragments are written back to back into `out`; `ends[i]` receives
+/// the end offset of fragment `i`. Returns the number of fragments.
+pub fn build_fragments<T: AsRef<[u8]>>(
+    out: &mut [u8],
+    pkt: &Ipv4Packet<T>,
+    mtu: usize,
+    ends: &mut [usize],
+) -> Result<usize, BuildError> {
+    if pkt.dont_fragment() {
+        return Err(BuildError::DontFragment);
+    }
+    let p = pkt.packet();
+    let hl = pkt.header_len();
+    let data = pkt.payload();
+    // the options later fragments carry: only those with the copied flag (0x80)
+    let mut copied = [0u8; 40];
+    let mut clen = 0;
+    let opts = pkt.options();
+    let mut i = 0;
+    while i < opts.len() {
+        match opts[i] {
+            0 => break,
+            1 => i += 1,
+            t => {
+                let l = opts.get(i + 1).copied().unwrap_or(0) as usize;
+                if l < 2 || i + l > opts.len() {
+                    break;
+                }
+                if t & 0x80 != 0 {
+                    copied[clen..clen + l].copy_from_slice(&opts[i..i + l]);
+                    clen += l;
+                }
+                i += l;
+            }
+        }
+    }
+    let later_hl = HEADER_LEN + clen.div_ceil(4) * 4;
+    if mtu < hl + 8 || mtu < later_hl + 8 {
+        return Err(BuildError::MtuTooSmallToFragment);
+    }
+    let base_off = pkt.frag_offset_bytes();
+    let last_mf = pkt.more_fragments();
+    let mut at = 0usize; // into data
+    let mut w = 0usize; // into out
+    let mut n = 0usize;
+    while at < data.len() {
+        let h = if n == 0 { hl } else { later_hl };
+        // the last piece may end anywhere; the others carry a multiple of 8 bytes
+        let rest = data.len() - at;
+        let take = if rest <= mtu - h {
+            rest
+        } else {
+            (mtu - h) & !7
+        };
+        let last = at + take == data.len();
+        let total = h + take;
+        let Some(f) = out.get_mut(w..w + total) else {
+            return Err(BuildError::BufferTooSmall);
+        };
+        let Some(end) = ends.get_mut(n) else {
+            return Err(BuildError::TooManyFragments);
+        };
+        if n == 0 {
+            f[..hl].copy_from_slice(&p[..hl]);
+        } else {
+            f[..HEADER_LEN].copy_from_slice(&p[..HEADER_LEN]);
+            f[HEADER_LEN..HEADER_LEN + clen].copy_from_slice(&copied[..clen]);
+            f[HEADER_LEN + clen..h].fill(0);
+            f[0] = 0x40 | (h / 4) as u8;
+        }
+        wr16(f, 2, total as u16);
+        let off = (base_off + at) / 8;
+        let mf = if last { last_mf } else { true };
+        wr16(
+            f,
+            6,
+            (off as u16 & OFFSET_MASK) | if mf { FLAG_MF } else { 0 },
+        );
+        wr16(f, 10, 0);
+        let c = checksum::checksum(&f[..h]);
+        wr16(f, 10, c);
+        f[h..].copy_from_slice(&data[at..at + take]);
+        at += take;
+        w += total;
+        *end = w;
+        n += 1;
+    }
+    Ok(n)
 }

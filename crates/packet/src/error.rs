@@ -144,5 +144,11 @@ named_enum! {
         HasOptions => "has_options",
         /// ARP reply asked for an ARP packet that is not a request.
         NotArpRequest => "not_arp_request",
+        /// Fragmentation asked for a packet with DF set.
+        DontFragment => "dont_fragment",
+        /// The MTU leaves no room for 8 bytes of data after the header (RFC 791: 68).
+        MtuTooSmallToFragment => "mtu_too_small_to_fragment",
+        /// More fragments than the caller has room for.
+        TooManyFragments => "too_many_fragments",
     }
 }

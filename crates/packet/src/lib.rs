@@ -34,8 +34,8 @@ mod tests;
 
 pub use arp::{ArpOperation, ArpPacket};
 pub use build::{
-    build_arp_reply, build_arp_request, build_echo_reply, build_gratuitous_arp, build_icmp_error,
-    build_tcp_reset, echo_reply_in_place, write_ethernet_header, IcmpErrorSpec,
+    build_arp_reply, build_arp_request, build_echo_reply, build_fragments, build_gratuitous_arp,
+    build_icmp_error, build_tcp_reset, echo_reply_in_place, write_ethernet_header, IcmpErrorSpec,
 };
 pub use error::{BuildError, Malformed, RewriteError};
 pub use ethernet::{EthernetFrame, VlanTag};

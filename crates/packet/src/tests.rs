@@ -523,6 +523,78 @@ proptest! {
         }
     }
 
+    /// Fragments of a packet: each fits the MTU, data in multiples of 8 but the last,
+    /// valid header checksums, MF on all but the last, and together they give back the
+    /// original payload at the original offset; only copied options after the first.
+    #[test]
+    fn fragments_reassemble(s in arb_spec(), mtu in 68usize..1600, opts_copied in any::<bool>()) {
+        let mut b = build(&s);
+        // clear DF, and make it a whole packet (not itself a fragment) unless first-fragment
+        let hl = ((b[0] & 0x0f) as usize) * 4;
+        b[6] = 0;
+        b[7] = 0;
+        // options: end-of-list only, or a copied option (type 0x94: router alert) first
+        b[20..hl].fill(0);
+        if hl > 20 && opts_copied {
+            b[20] = 0x94;
+            b[21] = 4;
+            b[22] = 0;
+            b[23] = 0;
+        }
+        b[10] = 0;
+        b[11] = 0;
+        let c = checksum::checksum(&b[..hl]);
+        b[10..12].copy_from_slice(&c.to_be_bytes());
+        let ip = Ipv4Packet::new_checked(&b[..]).unwrap();
+        let total = ip.total_len() as usize;
+        let payload = ip.payload().to_vec();
+        let mut out = vec![0u8; 70_000];
+        let mut ends = [0usize; 2048];
+        match build_fragments(&mut out, &ip, mtu, &mut ends) {
+            Err(BuildError::MtuTooSmallToFragment) => prop_assert!(mtu < hl + 8),
+            Err(e) => prop_assert!(false, "{e}"),
+            Ok(n) => {
+                let mut start = 0;
+                let mut data = vec![0u8; payload.len()];
+                let mut seen = 0usize;
+                for i in 0..n {
+                    let f = &out[start..ends[i]];
+                    start = ends[i];
+                    prop_assert!(f.len() <= mtu.max(total));
+                    let fp = Ipv4Packet::new_checked(f).unwrap();
+                    let fhl = fp.header_len();
+                    if i > 0 {
+                        let copied = fp.options().first().copied();
+                        if hl > 20 && opts_copied {
+                            prop_assert_eq!(copied, Some(0x94));
+                        } else {
+                            prop_assert_eq!(fhl, 20);
+                        }
+                    } else {
+                        prop_assert_eq!(fp.header(), &b[..hl].iter().enumerate().map(|(k, v)| {
+                            // total length, flags/offset and checksum differ
+                            if (2..4).contains(&k) || (6..8).contains(&k) || (10..12).contains(&k) { fp.header()[k] } else { *v }
+                        }).collect::<Vec<u8>>()[..]);
+                    }
+                    let last = i + 1 == n;
+                    prop_assert_eq!(fp.more_fragments(), !last);
+                    let d = fp.payload();
+                    if !last {
+                        prop_assert_eq!(d.len() % 8, 0);
+                    }
+                    let off = fp.frag_offset_bytes();
+                    data[off..off + d.len()].copy_from_slice(d);
+                    seen += d.len();
+                }
+                prop_assert_eq!(seen, payload.len());
+                prop_assert_eq!(data, payload);
+                if total <= mtu {
+                    prop_assert_eq!(n, 1);
+                }
+            }
+        }
+    }
+
     #[test]
     fn random_bytes_never_panic(data in proptest::collection::vec(any::<u8>(), 0..200)) {
         exercise(&data);

@@ -37,8 +37,16 @@ pub struct Ctx {
     pub out: Box<[u8]>,
     /// The clock in seconds (conntrack timeouts), set by the worker once per batch.
     pub now: u32,
+    /// Where a packet too big for its output MTU is cut into fragments
+    /// (`Verdict::Fragments`); see [`Ctx::fragments`].
+    frags: Box<[u8]>,
+    frag_ends: Box<[usize]>,
+    frag_count: usize,
     ip_id: u16,
 }
+
+/// Most fragments one packet may be cut into (a 64 KiB packet over a 576-byte MTU needs 118).
+pub const MAX_FRAGMENTS: usize = 192;
 
 /// Room for the packets the router builds: an ICMP error is at most 576 bytes of IP.
 pub const OUT_BUFFER: usize = 2048;
@@ -50,7 +58,36 @@ impl Ctx {
             nf_counters: snap.nf.counters(),
             out: vec![0u8; OUT_BUFFER].into_boxed_slice(),
             now: 0,
+            // the packet's bytes plus a header of up to 60 bytes per fragment
+            frags: vec![0u8; 65_536 + 60 * MAX_FRAGMENTS].into_boxed_slice(),
+            frag_ends: vec![0usize; MAX_FRAGMENTS].into_boxed_slice(),
+            frag_count: 0,
             ip_id: 1,
+        }
+    }
+
+    /// The fragments of the last `Verdict::Fragments`, in order: IP packets to send out
+    /// of its port to its next hop.
+    pub fn fragments(&self) -> impl Iterator<Item = &[u8]> {
+        let ends = &self.frag_ends[..self.frag_count];
+        (0..ends.len()).map(move |i| {
+            let start = if i == 0 { 0 } else { ends[i - 1] };
+            &self.frags[start..ends[i]]
+        })
+    }
+
+    /// Cuts `pkt` into fragments of at most `mtu` bytes (`ruta_packet::build_fragments`).
+    pub(crate) fn fragment(&mut self, pkt: &[u8], mtu: usize) -> Option<usize> {
+        let ip = ruta_packet::Ipv4Packet::new_unchecked(pkt);
+        match ruta_packet::build_fragments(&mut self.frags, &ip, mtu, &mut self.frag_ends) {
+            Ok(n) => {
+                self.frag_count = n;
+                Some(n)
+            }
+            Err(_) => {
+                self.frag_count = 0;
+                None
+            }
         }
     }
 

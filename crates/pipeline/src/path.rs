@@ -328,6 +328,18 @@ pub fn process(
                 t.gateway = Some(nexthop);
                 format!("forward dev {} via {nexthop}", link_name(snap, oif))
             }
+            Verdict::Fragments {
+                oif,
+                nexthop,
+                count,
+            } => {
+                t.oif = Some(oif);
+                t.gateway = Some(nexthop);
+                format!(
+                    "forward dev {} via {nexthop} as {count} fragments",
+                    link_name(snap, oif)
+                )
+            }
             Verdict::Local => "local delivery".into(),
             Verdict::Reply {
                 reason, oif, len, ..
@@ -565,30 +577,29 @@ fn process_inner(
             trace,
         );
     }
-    if p.total_len as u32 > out.mtu {
-        if p.df {
-            tr!(
-                trace,
-                "mtu",
-                "{} bytes > mtu {} with DF",
-                p.total_len,
-                out.mtu
-            );
-            return icmp_error(
-                snap,
-                ctx,
-                (ct, now),
-                frame,
-                &p,
-                3,
-                4,
-                out.mtu as u16,
-                Reason::FragNeeded,
-                trace,
-            );
-        }
-        return Verdict::Drop(Reason::NeedsFragmentation);
+    if p.total_len as u32 > out.mtu && p.df {
+        tr!(
+            trace,
+            "mtu",
+            "{} bytes > mtu {} with DF",
+            p.total_len,
+            out.mtu
+        );
+        return icmp_error(
+            snap,
+            ctx,
+            (ct, now),
+            frame,
+            &p,
+            3,
+            4,
+            out.mtu as u16,
+            Reason::FragNeeded,
+            trace,
+        );
     }
+    // without DF, too big: fragmented after POSTROUTING (ip_finish_output), below
+    let needs_fragments = p.total_len as u32 > out.mtu;
     {
         let mut ip = Ipv4Packet::new_unchecked(&mut frame[p.l3..p.l3 + p.total_len]);
         let _ = ip.decrement_ttl();
@@ -707,6 +718,26 @@ fn process_inner(
             mark: m.mark,
             ttl: p.ttl,
         });
+    }
+    if needs_fragments {
+        let pkt = &frame[p.l3..p.l3 + p.total_len];
+        return match ctx.fragment(pkt, out.mtu as usize) {
+            Some(count) => {
+                tr!(
+                    trace,
+                    "mtu",
+                    "{} bytes > mtu {}: {count} fragments",
+                    p.total_len,
+                    out.mtu
+                );
+                Verdict::Fragments {
+                    oif,
+                    nexthop,
+                    count,
+                }
+            }
+            None => Verdict::Drop(Reason::NeedsFragmentation),
+        };
     }
     // the IP packet is frame[l3..l3 + len]; the dataplane puts the L2 header in front
     // (our MAC, the next hop's from the neighbour cache) or sends it bare on a TUN port

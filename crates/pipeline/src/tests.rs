@@ -106,6 +106,7 @@ impl Rig {
         let out = match v {
             // as Ethernet frames, L2 header from the test's point of view
             Verdict::Forward { l3, len, .. } => f[..l3 + len].to_vec(),
+            Verdict::Fragments { .. } => Vec::new(),
             Verdict::Reply { reason, len, .. } if reason.is_arp() => self.ctx.out[..len].to_vec(),
             Verdict::Reply { len, .. } => {
                 let mut v = vec![0u8; 14];
@@ -494,6 +495,50 @@ fn router_errors_about_a_dnat_flow_quote_the_public_address() {
     assert_eq!(ruta_packet::checksum::checksum(&ip[..20]), 0);
     assert_eq!(ruta_packet::checksum::checksum(&ip[20..]), 0);
     assert_eq!(ruta_packet::checksum::checksum(&q[..20]), 0);
+}
+
+#[test]
+fn too_big_without_df_is_fragmented_with_df_gets_frag_needed() {
+    let mut r = rig(&(ex_10_2() + "ip link set dev eth1 mtu 1400\n"));
+    let (v, _) = r.frame("iif eth0 udp 192.168.99.10:5000 > 198.51.100.9:53 len 3000");
+    let Verdict::Fragments { oif, count, .. } = v else {
+        panic!("{v:?}")
+    };
+    assert_eq!(r.snap.port(oif).unwrap().name, "eth1");
+    assert_eq!(count, 3);
+    let frags: Vec<Vec<u8>> = r.ctx.fragments().map(|f| f.to_vec()).collect();
+    assert_eq!(frags.len(), 3);
+    let mut data = vec![0u8; 3000 - 20];
+    for (i, f) in frags.iter().enumerate() {
+        assert!(f.len() <= 1400);
+        let ip = ruta_packet::Ipv4Packet::new_checked(&f[..]).expect("valid fragment");
+        assert_eq!(
+            ip.src_addr(),
+            a("205.254.211.179"),
+            "SNAT before fragmenting"
+        );
+        assert_eq!(ip.ttl(), 63);
+        assert_eq!(ip.more_fragments(), i < 2);
+        let off = ip.frag_offset_bytes();
+        data[off..off + ip.payload().len()].copy_from_slice(ip.payload());
+    }
+    // the reassembled datagram's UDP checksum holds over the NATed addresses
+    let sum =
+        ruta_packet::checksum::l4_checksum(a("205.254.211.179"), a("198.51.100.9"), 17, &data);
+    assert_eq!(sum, 0);
+    assert_eq!(r.ctx.stats.fragmented, 1);
+    // with DF: fragmentation needed, announcing the MTU
+    let (v, out) = r.frame("iif eth0 udp 192.168.99.10:5001 > 198.51.100.9:53 len 3000 df");
+    assert!(matches!(
+        v,
+        Verdict::Reply {
+            reason: Reason::FragNeeded,
+            ..
+        }
+    ));
+    let ip = ip_of(&out);
+    assert_eq!((ip[20], ip[21]), (3, 4));
+    assert_eq!(u16::from_be_bytes([ip[26], ip[27]]), 1400);
 }
 
 #[test]

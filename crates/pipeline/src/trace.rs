@@ -85,7 +85,11 @@ pub fn render_text(snap: &Snapshot, r: &[Traced]) -> String {
         for st in &p.trace.steps {
             s.push_str(&format!("  {:<10} {}\n", st.stage, st.detail));
         }
-        if let (Verdict::Forward { oif, .. }, Some(o)) = (p.verdict, &p.trace.out) {
+        let out_oif = match p.verdict {
+            Verdict::Forward { oif, .. } | Verdict::Fragments { oif, .. } => Some(oif),
+            _ => None,
+        };
+        if let (Some(oif), Some(o)) = (out_oif, &p.trace.out) {
             let ports = if matches!(o.proto, 6 | 17) {
                 format!("{}:{} > {}:{}", o.src, o.sport, o.dst, o.dport)
             } else {
@@ -114,7 +118,9 @@ pub fn render_json(snap: &Snapshot, r: &[Traced]) -> String {
         j.insert("packet".into(), json!(p.text));
         j.insert("verdict".into(), json!(p.verdict.word()));
         let (oif, gw, reason) = match p.verdict {
-            Verdict::Forward { oif, nexthop, .. } => (Some(oif), Some(nexthop), None),
+            Verdict::Forward { oif, nexthop, .. } | Verdict::Fragments { oif, nexthop, .. } => {
+                (Some(oif), Some(nexthop), None)
+            }
             Verdict::Reply {
                 oif,
                 nexthop,

@@ -21,6 +21,13 @@ pub enum Verdict {
         l3: usize,
         len: usize,
     },
+    /// Too big for `oif`'s MTU without DF: forwarded as `count` fragments, built in the
+    /// worker's context (`Ctx::fragments`), as the kernel's `ip_fragment` does.
+    Fragments {
+        oif: IfIndex,
+        nexthop: Ipv4Addr,
+        count: usize,
+    },
     /// For the router itself (its host stack).
     Local,
     /// The frame is consumed for `reason`, and the router sends a packet it built in the
@@ -41,7 +48,7 @@ impl Verdict {
     /// The word `ruta trace -j` prints.
     pub fn word(&self) -> &'static str {
         match self {
-            Verdict::Forward { .. } => "forward",
+            Verdict::Forward { .. } | Verdict::Fragments { .. } => "forward",
             Verdict::Local => "local",
             Verdict::Reply { reason, .. } if reason.is_arp() => "arp",
             Verdict::Reply { .. } => "icmp",
@@ -131,8 +138,9 @@ reasons! {
     TtlExceeded = "ttl_exceeded",
     /// Too big for the output MTU with DF set (ICMP fragmentation needed sent).
     FragNeeded = "frag_needed",
-    /// Too big for the output MTU without DF: ruta does not fragment yet.
-    NeedsFragmentation = "needs_fragmentation",
+    /// Too big for the output MTU without DF, and more fragments than
+    /// [`crate::MAX_FRAGMENTS`] (an MTU below 576 for a 64 KiB packet).
+    NeedsFragmentation = "too_many_fragments",
     // ---- netfilter
     /// DROP (a rule or a policy) in a PREROUTING chain.
     DropPrerouting = "netfilter_prerouting",
@@ -168,6 +176,8 @@ impl Reason {
 pub struct Stats {
     pub received: u64,
     pub forwarded: u64,
+    /// Of `forwarded`, the packets that left as fragments.
+    pub fragmented: u64,
     pub local: u64,
     /// Packets the router built (ICMP errors, RSTs, ARP replies).
     pub originated: u64,
@@ -180,6 +190,7 @@ impl Default for Stats {
         Stats {
             received: 0,
             forwarded: 0,
+            fragmented: 0,
             local: 0,
             originated: 0,
             reasons: [0; Reason::ALL.len()],
@@ -194,6 +205,10 @@ impl Stats {
         self.received += 1;
         match v {
             Verdict::Forward { .. } => self.forwarded += 1,
+            Verdict::Fragments { .. } => {
+                self.forwarded += 1;
+                self.fragmented += 1;
+            }
             Verdict::Local => self.local += 1,
             Verdict::Reply { reason, .. } => {
                 self.reasons[*reason as usize] += 1;
@@ -207,6 +222,7 @@ impl Stats {
     pub fn add(&mut self, o: &Stats) {
         self.received += o.received;
         self.forwarded += o.forwarded;
+        self.fragmented += o.fragmented;
         self.local += o.local;
         self.originated += o.originated;
         for (a, b) in self.reasons.iter_mut().zip(o.reasons.iter()) {
