@@ -429,8 +429,12 @@ impl Router {
         Ok((c, fib))
     }
 
-    fn conf(&self, dev: IfIndex, key: &str) -> u32 {
-        if let Some(v) = self.fast_conf(dev, key) {
+    /// A conf value by its index in the commit-time cache (`state::FAST_KEYS` order:
+    /// forwarding, rp_filter, accept_local, send_redirects), or by name before commit.
+    #[inline]
+    fn conf_fast(&self, dev: IfIndex, k: usize, key: &str) -> u32 {
+        debug_assert_eq!(crate::state::FAST_KEYS[k], key);
+        if let Some(v) = self.fast_conf_at(dev, k) {
             return v;
         }
         self.sysctl.conf(&self.link_name(dev), key)
@@ -446,9 +450,9 @@ impl Router {
         oif: IfIndex,
         dev: IfIndex,
     ) -> Result<bool, GetError> {
-        let rpf = self.conf(dev, "rp_filter");
-        let accept_local = self.conf(dev, "accept_local") != 0;
-        if rpf == 0 && (dev != oif || self.conf(dev, "send_redirects") == 0) {
+        let rpf = self.conf_fast(dev, 1, "rp_filter");
+        let accept_local = self.conf_fast(dev, 2, "accept_local") != 0;
+        if rpf == 0 && (dev != oif || self.conf_fast(dev, 3, "send_redirects") == 0) {
             if accept_local {
                 return Ok(false);
             }
@@ -568,7 +572,7 @@ impl Router {
         if is_zeronet(saddr) || is_zeronet(daddr) || is_loopback(daddr) || is_loopback(saddr) {
             return Err(GetError::Invalid);
         }
-        let forwarding = self.conf(iif, "forwarding") != 0;
+        let forwarding = self.conf_fast(iif, 0, "forwarding") != 0;
         let mut fl = self.flow(q, daddr, saddr, iif, 0);
         (fl.sport, fl.dport) = self.packet_ports(q);
         let res = match self.rules.lookup(&self.tables, &fl, None) {
@@ -631,7 +635,7 @@ impl Router {
                 let out = nh.dev.ok_or(GetError::Invalid)?;
                 let connected = self.validate_source(q, saddr, daddr, out, iif)?;
                 let mut flags = 0;
-                if out == iif && connected && self.conf(out, "send_redirects") != 0 {
+                if out == iif && connected && self.conf_fast(out, 3, "send_redirects") != 0 {
                     flags |= RTCF_DOREDIRECT;
                 }
                 let snat_to = res.rule.and_then(|r| r.nat);

@@ -228,7 +228,8 @@ pub(crate) struct Fast {
     pub(crate) flow_dissect: bool,
 }
 
-const FAST_KEYS: [&str; 4] = ["forwarding", "rp_filter", "accept_local", "send_redirects"];
+pub(crate) const FAST_KEYS: [&str; 4] =
+    ["forwarding", "rp_filter", "accept_local", "send_redirects"];
 
 impl Default for Router {
     fn default() -> Self {
@@ -1072,11 +1073,12 @@ impl Router {
         self.fast.as_ref()
     }
 
-    /// A conf value from the commit-time cache (None: not committed, or a key not cached).
-    pub(crate) fn fast_conf(&self, dev: IfIndex, key: &str) -> Option<u32> {
+    /// A conf value from the commit-time cache, by its index in [`FAST_KEYS`] (None: not
+    /// committed).
+    #[inline]
+    pub(crate) fn fast_conf_at(&self, dev: IfIndex, k: usize) -> Option<u32> {
         let f = self.fast.as_ref()?;
-        let k = FAST_KEYS.iter().position(|x| *x == key)?;
-        f.conf.get(dev as usize).map(|c| c[k])
+        f.conf.get(dev as usize).and_then(|c| c.get(k)).copied()
     }
 }
 

@@ -465,6 +465,18 @@ impl Table {
 
     /// `fib_table_lookup`: the route for `fl`, or why there is none.
     pub fn lookup(&self, fl: &Flow4) -> Result<TableMatch<'_>, LookupError> {
+        if let Some(c) = &self.compiled {
+            // the per-packet path: the LPM, then up the parents, no iterator state
+            let mut idx = c.lpm.lookup(fl.dst);
+            while idx != Lpm4::NONE && idx != u32::MAX {
+                let i = idx as usize;
+                if let Some(d) = self.decide(c.slot[i], fl) {
+                    return d;
+                }
+                idx = c.parent[i];
+            }
+            return Err(LookupError::Again);
+        }
         for (_, s) in self.covering(fl.dst) {
             if let Some(d) = self.decide(s, fl) {
                 return d;
