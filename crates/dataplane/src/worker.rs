@@ -384,10 +384,15 @@ pub struct Worker {
     pub io: Io,
 }
 
+/// The reassembly table the workers of this process share (one daemon per process).
+static DEFRAG: std::sync::OnceLock<Arc<ruta_pipeline::defrag::Defrag>> = std::sync::OnceLock::new();
+
 /// The worker loop: runs until `sh.stop`.
 pub fn worker_loop(sh: &Shared, mut w: Worker) {
     let mut snap_arc: Arc<Snapshot> = sh.snap.load_full();
     let mut ctx = Ctx::new(&snap_arc);
+    // one reassembly table for every worker: the fragments of a datagram may reach several
+    ctx.defrag = Arc::clone(DEFRAG.get_or_init(Default::default));
     let mut hs = HostStats::default();
     let mut tun_buf = vec![0u8; 65536];
     let mut pfds: Vec<libc::pollfd> =

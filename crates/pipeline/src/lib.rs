@@ -14,6 +14,7 @@
 //! It must not know how frames arrive or leave (the dataplane's job), nor parse config text
 //! (ruta-config's).
 
+pub mod defrag;
 pub mod host;
 pub mod packets;
 pub mod path;
@@ -42,6 +43,11 @@ pub struct Ctx {
     frags: Box<[u8]>,
     frag_ends: Box<[usize]>,
     frag_count: usize,
+    /// The reassembly table: shared by the workers of one daemon (set it to the same
+    /// `Arc`); its own in a fresh `Ctx`.
+    pub defrag: std::sync::Arc<defrag::Defrag>,
+    /// Where a datagram is reassembled to run through the pipeline.
+    reasm: Box<[u8]>,
     ip_id: u16,
 }
 
@@ -62,6 +68,8 @@ impl Ctx {
             frags: vec![0u8; 65_536 + 60 * MAX_FRAGMENTS].into_boxed_slice(),
             frag_ends: vec![0usize; MAX_FRAGMENTS].into_boxed_slice(),
             frag_count: 0,
+            defrag: std::sync::Arc::new(defrag::Defrag::new()),
+            reasm: vec![0u8; 18 + 65_535].into_boxed_slice(),
             ip_id: 1,
         }
     }

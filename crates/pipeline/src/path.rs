@@ -92,6 +92,10 @@ struct Pkt {
     l4_ok: bool,
     /// The frame was addressed to our MAC (PACKET_HOST), not broadcast or multicast.
     l2_host: bool,
+    /// A fragment (MF or an offset): held for reassembly.
+    fragment: bool,
+    /// For a reassembled datagram: its largest fragment (it leaves cut to that size).
+    frag_max: u16,
 }
 
 fn malformed_reason(m: Malformed) -> Reason {
@@ -114,9 +118,6 @@ fn parse(frame: &[u8], l3: usize) -> Result<Pkt, Reason> {
     if ihl > 20 && source_routed(ip.options()) {
         return Err(Reason::IpOptions);
     }
-    if ip.is_fragment() {
-        return Err(Reason::Fragment);
-    }
     let mut p = Pkt {
         l3,
         total_len: ip.total_len() as usize,
@@ -127,8 +128,13 @@ fn parse(frame: &[u8], l3: usize) -> Result<Pkt, Reason> {
         tos: ip.tos(),
         ttl: ip.ttl(),
         df: ip.dont_fragment(),
+        fragment: ip.is_fragment(),
         ..Default::default()
     };
+    if p.fragment {
+        // reassembled before anything reads its transport header
+        return Ok(p);
+    }
     let l4 = ip.payload();
     match p.proto {
         ip_proto::TCP if l4.len() >= 20 => {
@@ -319,7 +325,7 @@ pub fn process(
     mut trace: Option<&mut Trace>,
 ) -> Verdict {
     let now = ctx.now;
-    let v = process_inner(snap, ct, ctx, iif, frame, now, mark, &mut trace);
+    let v = process_inner(snap, ct, ctx, iif, frame, now, mark, 0, &mut trace);
     ctx.stats.count(&v);
     if let Some(t) = trace {
         let detail = match v {
@@ -383,6 +389,7 @@ fn process_inner(
     frame: &mut [u8],
     now: u32,
     mark: u32,
+    frag_max: u16,
     trace: &mut Option<&mut Trace>,
 ) -> Verdict {
     let Some(port) = snap.port(iif) else {
@@ -423,6 +430,10 @@ fn process_inner(
         Err(r) => return Verdict::Drop(r),
     };
     p.l2_host = l2_host;
+    p.frag_max = frag_max;
+    if p.fragment {
+        return defragment(snap, ct, ctx, iif, frame, &p, now, mark, trace);
+    }
     tr!(
         trace,
         "receive",
@@ -529,6 +540,11 @@ fn process_inner(
         );
     }
     match route.rtype {
+        RouteType::Local | RouteType::Broadcast if p.frag_max != 0 => {
+            // the host stack answers from the received frame; a reassembled datagram
+            // for the router is not delivered (docs/PIPELINE.md)
+            return Verdict::Drop(Reason::FragmentLocal);
+        }
         RouteType::Local | RouteType::Broadcast => {
             return local_in(snap, ct, ctx, &mut conn, &mut m, now, trace);
         }
@@ -598,8 +614,9 @@ fn process_inner(
             trace,
         );
     }
-    // without DF, too big: fragmented after POSTROUTING (ip_finish_output), below
-    let needs_fragments = p.total_len as u32 > out.mtu;
+    // without DF, too big: fragmented after POSTROUTING (ip_finish_output), below; a
+    // reassembled datagram always leaves cut to its largest original fragment
+    let needs_fragments = p.total_len as u32 > out.mtu || p.frag_max != 0;
     {
         let mut ip = Ipv4Packet::new_unchecked(&mut frame[p.l3..p.l3 + p.total_len]);
         let _ = ip.decrement_ttl();
@@ -721,7 +738,11 @@ fn process_inner(
     }
     if needs_fragments {
         let pkt = &frame[p.l3..p.l3 + p.total_len];
-        return match ctx.fragment(pkt, out.mtu as usize) {
+        let size = match p.frag_max {
+            0 => out.mtu as usize,
+            m => (m as usize).min(out.mtu as usize),
+        };
+        return match ctx.fragment(pkt, size) {
             Some(count) => {
                 tr!(
                     trace,
@@ -747,6 +768,69 @@ fn process_inner(
         l3: p.l3,
         len: p.total_len,
     }
+}
+
+/// A fragment: into the shared reassembly table; the fragment that completes its datagram
+/// carries the whole datagram through the rest of the pipeline (from `ctx.reasm`, with this
+/// frame's L2 header in front).
+#[allow(clippy::too_many_arguments)]
+fn defragment(
+    snap: &Snapshot,
+    ct: &ruta_conntrack::Conntrack,
+    ctx: &mut Ctx,
+    iif: IfIndex,
+    frame: &mut [u8],
+    p: &Pkt,
+    now: u32,
+    mark: u32,
+    trace: &mut Option<&mut Trace>,
+) -> Verdict {
+    if p.frag_max != 0 {
+        // a reassembled datagram is never a fragment; guard against recursion
+        return Verdict::Drop(Reason::FragmentInvalid);
+    }
+    let mut buf = std::mem::take(&mut ctx.reasm);
+    let l3 = p.l3;
+    let got = ctx
+        .defrag
+        .insert(&frame[l3..l3 + p.total_len], now, &mut buf[l3..]);
+    let v = match got {
+        crate::defrag::Insert::Held => {
+            tr!(trace, "defrag", "fragment held for reassembly");
+            Verdict::Drop(Reason::FragmentHeld)
+        }
+        crate::defrag::Insert::Duplicate => Verdict::Drop(Reason::FragmentDuplicate),
+        crate::defrag::Insert::Killed => {
+            tr!(
+                trace,
+                "defrag",
+                "overlapping or oversized: the datagram is dropped"
+            );
+            Verdict::Drop(Reason::FragmentInvalid)
+        }
+        crate::defrag::Insert::Full => Verdict::Drop(Reason::FragmentTableFull),
+        crate::defrag::Insert::Done { len, frag_max } => {
+            tr!(
+                trace,
+                "defrag",
+                "datagram of {len} bytes reassembled (largest fragment {frag_max})"
+            );
+            buf[..l3].copy_from_slice(&frame[..l3]);
+            process_inner(
+                snap,
+                ct,
+                ctx,
+                iif,
+                &mut buf[..l3 + len],
+                now,
+                mark,
+                frag_max,
+                trace,
+            )
+        }
+    };
+    ctx.reasm = buf;
+    v
 }
 
 /// What the chains see of a packet (`Meta`): its headers, its marks, its connection.

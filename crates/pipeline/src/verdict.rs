@@ -110,8 +110,16 @@ reasons! {
     IpTotalLength = "ip_total_length",
     /// Options that are malformed, or source routing (accept_source_route=0).
     IpOptions = "ip_options",
-    /// A fragment: ruta does not reassemble yet (the kernel's conntrack does).
-    Fragment = "fragment",
+    /// A fragment held for reassembly (not a loss: its datagram leaves with the last one).
+    FragmentHeld = "fragment_held",
+    /// An exact duplicate of a fragment already held.
+    FragmentDuplicate = "fragment_duplicate",
+    /// Fragments overlapping, or a datagram beyond 65535 bytes: the whole datagram dropped.
+    FragmentInvalid = "fragment_invalid",
+    /// Every reassembly queue in use (the kernel's ipfrag_high_thresh).
+    FragmentTableFull = "fragment_table_full",
+    /// A reassembled datagram for the router itself: not delivered.
+    FragmentLocal = "fragment_local",
     /// A TCP/UDP/ICMP header shorter than its protocol needs.
     L4Truncated = "l4_truncated",
     // ---- routing (ip_route_input_slow)
