@@ -1,3 +1,5 @@
+//! Tests of the rule database: default rules, priorities, goto, the lookup walk and its trace.
+
 use super::*;
 use ruta_fib::route::{Nexthop, RT_SCOPE_UNIVERSE};
 use ruta_fib::table::InsertMode;
