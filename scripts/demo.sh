@@ -27,6 +27,18 @@ if [ "$(id -u)" != 0 ]; then
   echo "== the live testbed needs root (network namespaces): skipped"
   exit 0
 fi
+# what the live testbed needs: ip (iproute2, with tc) and iptables for the kernel side
+need=()
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
+command -v iptables >/dev/null 2>&1 || need+=(iptables)
+if [ ${#need[@]} -gt 0 ]; then
+  if command -v apt-get >/dev/null 2>&1; then
+    echo "== installing ${need[*]}"
+    apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}" >/dev/null
+  else
+    echo "== the live testbed needs ${need[*]}: install them and run again"; exit 1
+  fi
+fi
 echo "== the seed's topology in network namespaces: kernel as the router, then ruta"
 set +e
 RUTA_BIN=./target/release/ruta ./target/release/seedbed --mode both
