@@ -470,7 +470,12 @@ fn check_chain_name(n: &str) -> Result<(), NfError> {
     if RESERVED.contains(&n) {
         return param("chain name may not clash with target name");
     }
-    if n.chars().any(|c| c.is_whitespace() || c == '!') {
+    // quotes and control characters too: iptables accepts them, then its own
+    // iptables-restore cannot read back the `iptables-save` line that names the chain
+    if n
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '!' | '"' | '\''))
+    {
         return param(format!("Invalid chain name `{n}'"));
     }
     Ok(())

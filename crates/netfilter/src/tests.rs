@@ -201,6 +201,7 @@ fn error_texts_like_iptables() {
         ("-N INPUT", "iptables: Chain already exists."),
         ("-N ACCEPT", "chain name may not clash with target name"),
         ("-N -x", "chain name not allowed to start with `-'"),
+        ("-N \"a", "Invalid chain name `\"a'"),
         ("-I INPUT 0 -j ACCEPT", "Invalid rule number `0'"),
         ("-A INPUT -j ACCEPT -j DROP", "multiple -j flags not allowed"),
         (
