@@ -172,6 +172,10 @@ fn protocol(s: &str) -> Result<u8, NfError> {
     if l == "all" {
         return Ok(0);
     }
+    // xtables_chain_protos first, as xtables_parse_protocol: the names -L and -S print
+    if let Some(n) = (0..=255u8).find(|&n| crate::render::chain_proto_name(n) == Some(l.as_str())) {
+        return Ok(n);
+    }
     for (n, name, aliases) in PROTOCOLS {
         if *name == l || aliases.contains(&l.as_str()) {
             return Ok(*n);
@@ -472,8 +476,7 @@ fn check_chain_name(n: &str) -> Result<(), NfError> {
     }
     // quotes and control characters too: iptables accepts them, then its own
     // iptables-restore cannot read back the `iptables-save` line that names the chain
-    if n
-        .chars()
+    if n.chars()
         .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '!' | '"' | '\''))
     {
         return param(format!("Invalid chain name `{n}'"));

@@ -28,7 +28,7 @@ fn mask_text(m: u32) -> String {
 }
 
 /// Names iptables uses before /etc/protocols (`xtables_chain_protos`).
-fn chain_proto_name(p: u8) -> Option<&'static str> {
+pub(crate) fn chain_proto_name(p: u8) -> Option<&'static str> {
     Some(match p {
         6 => "tcp",
         17 => "udp",

@@ -416,6 +416,14 @@ fn protocols_services_and_icmp_names() {
             "-A INPUT -p icmpv6",
         ]
     );
+    // the names -S prints are read back (xtables_chain_protos: icmpv6, mh, ...)
+    let mut again = Ruleset::new();
+    ok(&mut again, "-A INPUT -p icmpv6");
+    ok(&mut again, "-A INPUT -p mh");
+    assert_eq!(
+        rules_s(&mut again, "filter", "INPUT"),
+        ["-A INPUT -p icmpv6", "-A INPUT -p mh"]
+    );
 }
 
 // ---------------------------------------------------------------- evaluation
