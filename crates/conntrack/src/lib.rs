@@ -19,6 +19,7 @@
 //!
 //! Concurrency, layout and memory are described in [`table`].
 
+mod index;
 pub mod list;
 pub mod nat;
 pub mod table;
@@ -108,9 +109,9 @@ impl Timeouts {
 pub struct Config {
     /// `nf_conntrack_max`: most flows at once (at least 1).
     pub max: u32,
-    /// `nf_conntrack_buckets`: total hash buckets over all shards, a floor: it is raised so
-    /// that the tables hold both keys of `max` flows at most half full (hashbrown then only
-    /// ever rehashes in place, never reallocates).
+    /// `nf_conntrack_buckets`: total key positions of the index over all shards, a floor: it
+    /// is raised so that the index holds both keys of `max` flows at most 80% full (see
+    /// [`table`]). Nothing is ever reallocated.
     pub buckets: u32,
     /// Number of shards (locks); rounded to at least 1.
     pub shards: usize,

@@ -8,43 +8,79 @@
 //!   generation word, timeout, mark, status and the TCP tracking words; every field is a
 //!   relaxed atomic, so reading an entry is never a data race, and the locks below give the
 //!   ordering.
-//! * `shards`: N `parking_lot::Mutex`es, each over a `hashbrown::HashTable<u32>` whose elements
-//!   are `slot << 1 | dir`. A tuple's shard is chosen by its keyed hash; the entry lives in
-//!   the shard of its *original* tuple, its reply key may live in another shard.
+//! * `index`: one global array of 64-byte buckets of eight `AtomicU64` keys, allocated once at
+//!   [`Conntrack::new`]. Shard `s` owns the buckets `s * nb .. (s + 1) * nb`. A key is
+//!   `tag (24 bits) | OCC (1) | disp (7) | slot << 1 | dir (32)`: `tag` is hash bits 32..56,
+//!   `disp` how many buckets past its home bucket the key sits, `slot << 1 | dir` the entry
+//!   and which of its tuples this key is. 0 is an empty position. A tuple's shard is hash
+//!   bits 48..64 (multiply-shift), its home bucket hash bits 0..32 (multiply-shift over `nb`).
+//!   The entry lives in the shard of its *original* tuple; its reply key may live in another
+//!   shard. Lookup reads the home bucket (one cache line), compares the tags and reads the
+//!   entry of a matching tag (a second line): two misses at most for a cold flow.
+//!
+//! Index (open addressing, linear probing by bucket, no tombstones):
+//!
+//! * Insert puts a key in the first bucket from its home that has an empty position, at most
+//!   [`MAX_DISP`] buckets on (wrapping inside the shard); further is a full table (never seen
+//!   at the fill the sizing allows, see Memory). Invariant: for a key in bucket `c` with
+//!   home `h`, every bucket `h .. c` is full. So a lookup stops at the first bucket that is
+//!   not full.
+//! * Delete empties the key's position; if its bucket was full, the hole is filled by
+//!   backward shift: the nearest later key (in the run of full buckets) whose home is at or
+//!   before the hole moves into it, and the hole moves on, until a bucket that was not full
+//!   ends the run. No tombstones, no rehash, nothing ever grows or moves outside the lock.
 //!
 //! Locking rules:
 //!
-//! * A key is inserted or removed only while holding the lock of the shard whose table it is
+//! * Shards are N `parking_lot::Mutex`es over their counters, free list and key count. A
+//!   shard's buckets are written only while holding that shard's lock.
+//! * A key is inserted or removed only while holding the lock of the shard whose buckets it is
 //!   in *and* the lock of the entry's owner shard. When those are two shards they are taken
 //!   in ascending shard order ([`Conntrack::confirm`], deletion); no other code path ever
 //!   holds two locks.
-//! * An entry's tuples never change while its keys are linked, so a lookup holding only the
-//!   key's shard lock may compare keys against the entry. To update the entry (owned by
-//!   another shard) a lookup notes the generation, releases the key's lock, takes the owner's
-//!   lock and re-checks the generation: if the entry died meanwhile it starts over.
+//! * An entry's tuples, liveness and generation change only under its owner's lock, and its
+//!   keys are linked exactly while it is live. So under the owner's lock, "live, generation
+//!   `g`, tuple `dir` equals `t`" proves that `t`'s key is linked to this entry.
+//! * Lock-free probe: [`Conntrack::track`] first probes the index with no lock (relaxed atomic
+//!   loads of the bucket and of the entry's key words, which may be torn or stale: only a
+//!   hint), then takes only the *owner's* lock and re-checks the proof above. A failed
+//!   re-check or a miss (possibly transient, while a delete shifts keys) falls back to the
+//!   locked lookup: lock the key's shard, probe (exact), and if the owner is another shard,
+//!   note the generation, release, take the owner's lock and re-check the generation (a dead
+//!   entry restarts the search, counted `search_restart`). An established packet thus
+//!   takes one lock, whichever direction it goes.
 //! * Mutable state (timeout, TCP state, status, mark) changes only under the owner's lock.
+//! * [`Conntrack::tuple_taken`] is lock-free, as the kernel's (RCU): its answer is a hint for
+//!   the NAT allocator, and confirm re-checks under the locks.
 //!
 //! Expiry: lazily on lookup (an expired entry found is deleted and the packet is NEW), and
 //! incrementally by [`Conntrack::gc`] with a bounded number of slots per call. No per-packet
 //! work scans the table.
 //!
-//! Full table: a global count against `max`; at the limit, early drop scans up to
-//! [`EARLY_DROP_SCAN`] hash buckets from the new flow's own bucket (hashbrown's probe start)
-//! and deletes the first non-ASSURED flow found (and expired ones seen on the way), as the
-//! kernel's `early_drop` walks the new flow's hash chains.
+//! Full table: a global count against `max`; at the limit, early drop scans the keys of
+//! [`EARLY_DROP_SCAN`] / 8 buckets (eight, as the kernel's `NF_CT_EVICTION_RANGE`) from
+//! the new flow's home bucket on and deletes the first
+//! non-ASSURED flow found (and expired ones seen on the way), as the kernel's `early_drop`
+//! walks the new flow's hash chains.
 //!
-//! Memory: 64 bytes per slot (with ~6% + 64 slots of per-shard slack) plus 5 bytes per hash
-//! bucket; the tables are sized so both keys of `max` flows fill them at most half (so
-//! hashbrown never reallocates: with that fill it only rehashes in place). See
-//! [`Conntrack::memory_bytes`].
+//! Memory: 64 bytes per slot (with ~6% + 64 slots of per-shard slack) plus 8 bytes per key
+//! position; a shard has positions for 1.25 x (2.5 x its fair share of flows + 64) keys and
+//! accepts at most 2.5 x its share + 64 keys (80% fill): at `max` flows the index is ~64%
+//! full and a lookup almost always finds its key in its home bucket. About 94 bytes per flow
+//! at 1 M flows. See [`Conntrack::memory_bytes`].
+//!
+//! Batches: [`Conntrack::prefetch`] (bucket) and [`Conntrack::prefetch_entry`] (lock-free
+//! probe, then the entry) let a caller start the misses of a batch of packets before
+//! tracking them.
 
+pub use crate::index::MAX_DISP;
+use crate::index::{Index, WAYS};
 use crate::tcp::{self, FlowFacts, TcpCt, TcpVerdict};
 use crate::tuple::{self, hash_tuple, Tuple, IPPROTO_GRE, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP};
 use crate::{
     Config, ConfirmError, CtInfo, Dir, Handle, InvalidReason, Listing, PacketInfo, Stats, Status,
     Track, Unconfirmed,
 };
-use hashbrown::HashTable;
 use parking_lot::{Mutex, MutexGuard};
 use std::sync::atomic::{
     AtomicU16, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering::Relaxed,
@@ -54,7 +90,8 @@ const NIL: u32 = u32::MAX;
 const META_LIVE: u32 = 1 << 8;
 const GEN_SHIFT: u32 = 9;
 const GEN_MASK: u32 = (1 << 23) - 1;
-/// Hash buckets early drop looks at, from the new flow's bucket on.
+/// Key positions early drop looks at (eight buckets of eight), from the new flow's home
+/// bucket on.
 pub const EARLY_DROP_SCAN: usize = 64;
 /// Slots per gc step (one lock hold).
 const GC_CHUNK: usize = 64;
@@ -179,10 +216,13 @@ struct ShardStats {
     clash_resolve: u64,
 }
 
+/// A shard's mutable state. Holding its lock is also the right to write the shard's index
+/// buckets.
 struct Inner {
-    table: HashTable<u32>,
+    /// Keys in this shard's index buckets.
+    keys: usize,
     free: u32,
-    /// Most keys this table may hold (half its full capacity).
+    /// Most keys this shard's buckets may hold (80% of its positions).
     limit: usize,
     st: ShardStats,
 }
@@ -224,6 +264,7 @@ pub struct Related {
 /// The connection tracking table. Shared by reference between workers (`Sync`).
 pub struct Conntrack {
     slots: Box<[Slot]>,
+    index: Index,
     shards: Box<[Shard]>,
     per_shard: u32,
     max: u32,
@@ -236,7 +277,6 @@ pub struct Conntrack {
     g_drop: AtomicU64,
     g_early_drop: AtomicU64,
     g_insert_failed: AtomicU64,
-    table_bytes: usize,
 }
 
 fn random_words() -> [u64; 5] {
@@ -259,7 +299,7 @@ fn splitmix(mut x: u64) -> u64 {
 
 impl Conntrack {
     /// Allocates everything the table will ever use: slots for `max` flows (plus per-shard
-    /// slack) and hash tables for both keys of each.
+    /// slack) and index buckets for both keys of each.
     pub fn new(cfg: Config) -> Self {
         let nshards = cfg.shards.clamp(1, 1 << 16);
         let max = cfg.max.max(1);
@@ -268,18 +308,17 @@ impl Conntrack {
         let per = (fair + fair / 16 + 64).div_ceil(GC_CHUNK as u64) * GC_CHUNK as u64;
         let per = per.min(u64::from(u32::MAX / 2) / nshards as u64) as u32;
         let keys_per_shard = (2 * fair + 2 * fair / 4 + 64) as usize;
-        let floor = (cfg.buckets as usize / nshards) * 7 / 8 / 2;
-        let want = keys_per_shard.max(floor).max(16);
+        // At most 80% of a shard's positions hold keys.
+        let floor = cfg.buckets as usize / nshards;
+        let positions = (keys_per_shard * 5 / 4).max(floor).max(2 * WAYS);
+        let index = Index::new(nshards, positions.div_ceil(WAYS));
+        let limit = keys_per_shard.min(index.shard_positions() * 4 / 5);
         let words = random_words();
         let mut slots = Vec::with_capacity(per as usize * nshards);
         slots.resize_with(per as usize * nshards, Slot::default);
         let slots = slots.into_boxed_slice();
         let mut shards = Vec::with_capacity(nshards);
-        let mut table_bytes = 0;
         for s in 0..nshards {
-            let table = HashTable::with_capacity(2 * want);
-            table_bytes += table.allocation_size();
-            let limit = table.capacity() / 2;
             let base = s as u32 * per;
             for i in 0..per {
                 let next = if i + 1 < per { base + i + 1 } else { NIL };
@@ -287,7 +326,7 @@ impl Conntrack {
             }
             shards.push(Shard {
                 m: Mutex::new(Inner {
-                    table,
+                    keys: 0,
                     free: base,
                     limit,
                     st: ShardStats::default(),
@@ -296,6 +335,7 @@ impl Conntrack {
         }
         Conntrack {
             slots,
+            index,
             shards: shards.into_boxed_slice(),
             per_shard: per,
             max,
@@ -308,25 +348,23 @@ impl Conntrack {
             g_drop: AtomicU64::new(0),
             g_early_drop: AtomicU64::new(0),
             g_insert_failed: AtomicU64::new(0),
-            table_bytes,
         }
     }
 
-    /// Bytes allocated by the table (slots, hash tables, shard headers); all of it is
-    /// allocated in `new`.
+    /// Bytes allocated by the table (slots, index, shard headers); all of it is allocated in
+    /// `new`.
     pub fn memory_bytes(&self) -> usize {
         self.slots.len() * std::mem::size_of::<Slot>()
-            + self.table_bytes
+            + self.index.bytes()
             + self.shards.len() * std::mem::size_of::<Shard>()
             + std::mem::size_of::<Self>()
     }
 
-    /// Total hash buckets over all shards (the effective `nf_conntrack_buckets`).
+    /// Total key positions of the index over all shards (the effective
+    /// `nf_conntrack_buckets`: each position holds one key, as a kernel bucket heads one
+    /// chain).
     pub fn buckets(&self) -> usize {
-        self.shards
-            .iter()
-            .map(|s| s.m.lock().table.num_buckets())
-            .sum()
+        self.index.positions()
     }
 
     /// `nf_conntrack_max`.
@@ -350,7 +388,7 @@ impl Conntrack {
 
     #[inline]
     fn shard_of(&self, h: u64) -> usize {
-        ((u64::from((h >> 25) as u32) * self.shards.len() as u64) >> 32) as usize
+        self.index.shard_of(h)
     }
 
     #[inline]
@@ -382,23 +420,92 @@ impl Conntrack {
         }
     }
 
+    /// Exact lookup: the caller holds the lock of `h`'s shard (`_inner`).
     #[inline]
-    fn find(&self, inner: &Inner, h: u64, t: &Tuple) -> Option<u32> {
-        inner
-            .table
-            .find(h, |&e| {
-                self.slots[(e >> 1) as usize].key_eq((e & 1) as usize, t)
-            })
-            .copied()
+    fn find(&self, _inner: &Inner, h: u64, t: &Tuple) -> Option<u32> {
+        self.probe(h, t)
     }
 
-    fn elem_hash(&self, e: u32) -> u64 {
-        self.h(&self.slots[(e >> 1) as usize].tuple((e & 1) as usize))
+    /// Lookup without a lock: exact only under the shard's lock, a hint otherwise.
+    #[inline]
+    fn probe(&self, h: u64, t: &Tuple) -> Option<u32> {
+        self.index.lookup(h, |e| {
+            self.slots[(e >> 1) as usize].key_eq((e & 1) as usize, t)
+        })
     }
 
-    fn remove_elem(&self, inner: &mut Inner, h: u64, e: u32) {
-        if let Ok(entry) = inner.table.find_entry(h, |&x| x == e) {
-            entry.remove();
+    /// Links key `e` (`slot << 1 | dir`) under `h`; the caller holds `inner`, the lock of
+    /// `h`'s shard, and the owner's.
+    fn add_key(&self, inner: &mut Inner, h: u64, e: u32) -> bool {
+        if self.index.insert(h, e) {
+            inner.keys += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Unlinks key `e` under `h`; the caller holds `inner`, the lock of `h`'s shard, and the
+    /// owner's.
+    fn remove_key(&self, inner: &mut Inner, h: u64, e: u32) {
+        if self.index.remove(h, e) {
+            inner.keys -= 1;
+        }
+    }
+
+    /// The key as `track` looks it up: ICMP queries carry type / code in `dport`, protocols
+    /// without ports have them cleared. `Err` for packets `track` calls INVALID before any
+    /// lookup.
+    #[inline]
+    fn key_of(pkt: &PacketInfo) -> Result<Tuple, InvalidReason> {
+        let mut t = pkt.tuple;
+        match t.proto {
+            IPPROTO_TCP => {
+                if !tcp::tcp_flags_valid(pkt.tcp_flags) {
+                    return Err(InvalidReason::Tcp(tcp::TcpInvalid::Flags));
+                }
+            }
+            IPPROTO_ICMP => {
+                if tuple::icmp_is_error(pkt.icmp_type) {
+                    return Err(InvalidReason::IcmpError);
+                }
+                if tuple::icmp_inverse_type(pkt.icmp_type).is_none() {
+                    return Err(InvalidReason::IcmpType);
+                }
+                t.dport = u16::from(pkt.icmp_type) << 8 | u16::from(pkt.icmp_code);
+            }
+            IPPROTO_UDP => {}
+            _ => t = t.normalized(),
+        }
+        Ok(t)
+    }
+
+    /// Starts loading the index bucket `t` hashes to (`t` keyed as the table keys it: see
+    /// [`Conntrack::prefetch_packet`]). For batches: prefetch every packet's bucket, then
+    /// [`Conntrack::prefetch_entry`] each, then track each. Changes nothing.
+    #[inline]
+    pub fn prefetch(&self, t: &Tuple) {
+        self.index.prefetch(self.h(&t.normalized()));
+    }
+
+    /// [`Conntrack::prefetch`] of the tuple `track` will look `pkt` up by.
+    #[inline]
+    pub fn prefetch_packet(&self, pkt: &PacketInfo) {
+        if let Ok(t) = Self::key_of(pkt) {
+            self.index.prefetch(self.h(&t));
+        }
+    }
+
+    /// Reads `pkt`'s index bucket without a lock and starts loading the entries whose tag
+    /// matches (usually exactly the flow's). Best after the bucket's prefetch has landed.
+    #[inline]
+    pub fn prefetch_entry(&self, pkt: &PacketInfo) {
+        if let Ok(t) = Self::key_of(pkt) {
+            self.index.candidates(self.h(&t), |e| {
+                if let Some(s) = self.slots.get((e >> 1) as usize) {
+                    crate::index::prefetch_line(&s.o[0]);
+                }
+            });
         }
     }
 
@@ -446,10 +553,10 @@ impl Conntrack {
                 }
             }
         }
-        self.remove_elem(&mut gt, ho, id << 1);
+        self.remove_key(&mut gt, ho, id << 1);
         match gr.as_mut() {
-            Some(g) => self.remove_elem(g, hr, id << 1 | 1),
-            None => self.remove_elem(&mut gt, hr, id << 1 | 1),
+            Some(g) => self.remove_key(g, hr, id << 1 | 1),
+            None => self.remove_key(&mut gt, hr, id << 1 | 1),
         }
         slot.meta
             .store(((gen + 1) & GEN_MASK) << GEN_SHIFT, Relaxed);
@@ -461,31 +568,35 @@ impl Conntrack {
 
     /// Looks a packet up, updates its flow's state, or prepares a new flow.
     pub fn track(&self, pkt: &PacketInfo, now: u32) -> Track {
-        let mut t = pkt.tuple;
-        match t.proto {
-            IPPROTO_TCP => {
-                if !tcp::tcp_flags_valid(pkt.tcp_flags) {
-                    self.g_invalid.fetch_add(1, Relaxed);
-                    return Track::Invalid(InvalidReason::Tcp(tcp::TcpInvalid::Flags));
-                }
+        let t = match Self::key_of(pkt) {
+            Ok(t) => t,
+            Err(r) => {
+                self.g_invalid.fetch_add(1, Relaxed);
+                return Track::Invalid(r);
             }
-            IPPROTO_ICMP => {
-                if tuple::icmp_is_error(pkt.icmp_type) {
-                    self.g_invalid.fetch_add(1, Relaxed);
-                    return Track::Invalid(InvalidReason::IcmpError);
-                }
-                if tuple::icmp_inverse_type(pkt.icmp_type).is_none() {
-                    self.g_invalid.fetch_add(1, Relaxed);
-                    return Track::Invalid(InvalidReason::IcmpType);
-                }
-                t.dport = u16::from(pkt.icmp_type) << 8 | u16::from(pkt.icmp_code);
-            }
-            IPPROTO_UDP => {}
-            _ => t = t.normalized(),
-        }
+        };
         let h = self.h(&t);
-        let s = self.shard_of(h);
         let mut restarts = 0;
+        // Lock-free probe, then only the owner's lock (see the module doc).
+        while let Some(e) = self.probe(h, &t) {
+            let id = e >> 1;
+            let dir = (e & 1) as usize;
+            let gen = self.gen_of(id);
+            let g = self.lock(self.owner(id));
+            if !self.valid(id, gen) || !self.slots[id as usize].key_eq(dir, &t) {
+                break;
+            }
+            match self.existing(g, id, gen, dir, pkt, now) {
+                Step::Done(tr) => return tr,
+                Step::Again => {
+                    restarts += 1;
+                    if restarts > 8 {
+                        break;
+                    }
+                }
+            }
+        }
+        let s = self.shard_of(h);
         loop {
             let g = self.lock(s);
             if restarts > 8 {
@@ -674,6 +785,9 @@ impl Conntrack {
         };
         g.st.new += 1;
         drop(g);
+        // Confirm will look the reply key up: start loading its bucket while the caller runs
+        // its hooks.
+        self.index.prefetch(self.h(&reply));
         if self.count.load(Relaxed) >= self.max && !self.early_drop(self.h(t), now) {
             self.g_drop.fetch_add(1, Relaxed);
             return Track::Full;
@@ -694,30 +808,23 @@ impl Conntrack {
         let mut cands = [(0u32, 0u32, false); 8];
         let mut n = 0;
         {
-            let g = self.lock(self.shard_of(h));
-            let nb = g.table.num_buckets();
-            if nb == 0 {
-                return false;
-            }
-            let start = h as usize & (nb - 1);
-            for i in 0..EARLY_DROP_SCAN.min(nb) {
-                let Some(&e) = g.table.get_bucket((start + i) & (nb - 1)) else {
-                    continue;
-                };
+            let _g = self.lock(self.shard_of(h));
+            self.index.scan(h, EARLY_DROP_SCAN, |e| {
                 let id = e >> 1;
                 let slot = &self.slots[id as usize];
                 let exp = expired(slot.timeout.load(Relaxed), now);
                 if exp || slot.status.load(Relaxed) & Status::ASSURED == 0 {
                     if cands[..n].iter().any(|c| c.0 == id) {
-                        continue;
+                        return true;
                     }
                     cands[n] = (id, self.gen_of(id), exp);
                     n += 1;
                     if !exp || n == cands.len() {
-                        break;
+                        return false;
                     }
                 }
-            }
+                true
+            });
         }
         let mut freed = false;
         for &(id, gen, exp) in &cands[..n] {
@@ -787,14 +894,29 @@ impl Conntrack {
                 return Err(ConfirmError::Clash);
             }
             let over = self.count.fetch_add(1, Relaxed) >= self.max;
-            let room = gt.table.len() + 2 <= gt.limit
-                && gr.as_ref().is_none_or(|g| g.table.len() < g.limit);
+            let room = gt.keys + 2 <= gt.limit && gr.as_ref().is_none_or(|g| g.keys < g.limit);
             let id = if over || !room || gt.free == NIL {
                 None
             } else {
+                // Link both keys first (nobody can look them up exactly before we unlock;
+                // a lock-free probe re-checks under the owner's lock, which we hold).
                 let id = gt.free;
-                gt.free = self.slots[id as usize].timeout.load(Relaxed);
-                Some(id)
+                if !self.add_key(&mut gt, ho, id << 1) {
+                    None
+                } else if !match gr.as_mut() {
+                    Some(g) => self.add_key(g, hr, id << 1 | 1),
+                    None => self.add_key(&mut gt, hr, id << 1 | 1),
+                } {
+                    self.remove_key(&mut gt, ho, id << 1);
+                    None
+                } else {
+                    gt.free = self.slots[id as usize].timeout.load(Relaxed);
+                    // The shard's next new flow writes that slot: load it meanwhile.
+                    if let Some(next) = self.slots.get(gt.free as usize) {
+                        crate::index::prefetch_line(&next.o[0]);
+                    }
+                    Some(id)
+                }
             };
             let Some(id) = id else {
                 self.count.fetch_sub(1, Relaxed);
@@ -821,12 +943,6 @@ impl Conntrack {
                 gen << GEN_SHIFT | META_LIVE | u32::from(u.orig.proto),
                 Relaxed,
             );
-            let hasher = |x: &u32| self.elem_hash(*x);
-            gt.table.insert_unique(ho, id << 1, hasher);
-            match gr.as_mut() {
-                Some(g) => g.table.insert_unique(hr, id << 1 | 1, hasher),
-                None => gt.table.insert_unique(hr, id << 1 | 1, hasher),
-            };
             gt.st.insert += 1;
             return Ok(Handle { id, gen });
         }
@@ -836,10 +952,12 @@ impl Conntrack {
 
     /// True when some live flow has `t` as its original or reply tuple
     /// (`nf_conntrack_tuple_taken`; expired flows do not count).
+    ///
+    /// Lock-free, as the kernel's: the answer may be stale by the time it is used, and
+    /// [`Conntrack::confirm`] re-checks under the locks.
     pub fn tuple_taken(&self, t: &Tuple, now: u32) -> bool {
         let h = self.h(t);
-        let g = self.lock(self.shard_of(h));
-        match self.find(&g, h, t) {
+        match self.probe(h, t) {
             Some(e) => !expired(self.slots[(e >> 1) as usize].timeout.load(Relaxed), now),
             None => false,
         }

@@ -636,3 +636,91 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn concurrent_churn_never_loses_or_duplicates() {
+    // Four workers create, look up (both directions, including other workers' flows, whose
+    // reply keys live in other shards) and delete flows at once. Afterwards every flow a
+    // worker kept is found from both of its tuples, with the handle it got, and nothing else
+    // is in the table.
+    const PER: u32 = 20_000;
+    let c = std::sync::Arc::new(Conntrack::new(Config {
+        max: 4 * PER,
+        shards: 8,
+        ..Config::default()
+    }));
+    let flow = |w: u32, i: u32| Tuple::new(IPPROTO_UDP, A + (w << 20) + i, 1000, B + i % 97, 53);
+    let threads: Vec<_> = (0..4u32)
+        .map(|w| {
+            let c = c.clone();
+            std::thread::spawn(move || {
+                let mut kept = Vec::new();
+                for i in 0..PER {
+                    let t = flow(w, i);
+                    let h = c.confirm(new_of(c.track(&udp(t), 0)), 0).unwrap();
+                    let (hr, dir, ..) = known(c.track(&udp(t.invert().unwrap()), 0));
+                    assert_eq!((hr, dir), (h, Dir::Reply));
+                    // Another worker's flow, maybe deleted meanwhile: Known or New, never
+                    // anything else, and a New one is not confirmed.
+                    let o = flow((w + 1) % 4, i / 2).invert().unwrap();
+                    match c.track(&udp(o), 0) {
+                        Track::Known { dir, .. } => assert_eq!(dir, Dir::Reply),
+                        Track::New(_) => {}
+                        other => panic!("{other:?}"),
+                    }
+                    if i % 3 == 0 {
+                        assert!(c.remove(h));
+                    } else {
+                        kept.push((t, h));
+                    }
+                }
+                kept
+            })
+        })
+        .collect();
+    let kept: Vec<(Tuple, Handle)> = threads
+        .into_iter()
+        .flat_map(|t| t.join().unwrap())
+        .collect();
+    assert_eq!(c.len(), kept.len());
+    assert_eq!(listing(&c, 0).len(), kept.len());
+    for (t, h) in kept {
+        let (h1, d1, ..) = known(c.track(&udp(t), 1));
+        let (h2, d2, ..) = known(c.track(&udp(t.invert().unwrap()), 1));
+        assert_eq!((h1, d1, h2, d2), (h, Dir::Original, h, Dir::Reply));
+    }
+    for w in 0..4 {
+        for i in (0..PER).step_by(3) {
+            assert!(!c.tuple_taken(&flow(w, i), 1));
+        }
+    }
+    let n = c.len();
+    assert_eq!(c.flush(), n);
+    assert!(c.is_empty());
+}
+
+#[test]
+fn prefetch_changes_nothing() {
+    let c = ct(100);
+    let t = Tuple::new(IPPROTO_UDP, A, 1, B, 2);
+    c.prefetch(&t);
+    c.prefetch_packet(&udp(t));
+    c.prefetch_entry(&udp(t));
+    let u = new_of(c.track(&udp(t), 0));
+    c.confirm(u, 0).unwrap();
+    for p in [udp(t), udp(t.invert().unwrap())] {
+        c.prefetch_packet(&p);
+        c.prefetch_entry(&p);
+    }
+    // Invalid packets and ICMP errors prefetch nothing and do not panic.
+    let bad = PacketInfo {
+        tuple: Tuple::new(IPPROTO_ICMP, A, 0, B, 0),
+        icmp_type: 3,
+        ..PacketInfo::default()
+    };
+    c.prefetch_packet(&bad);
+    c.prefetch_entry(&bad);
+    assert_eq!(c.len(), 1);
+    assert_eq!(c.stats().found, 0);
+    known(c.track(&udp(t.invert().unwrap()), 1));
+}
