@@ -3,9 +3,10 @@
 //!
 //! Owns the low level of a port: [`RxRing`] (an `ETH_P_ALL` socket bound to one interface with a
 //! `PACKET_RX_RING`, `TPACKET_V3` block-based or `TPACKET_V2` frame-based, optionally in a
-//! `PACKET_FANOUT` group and promiscuous), [`TxRing`] (a `PACKET_TX_RING`, `TPACKET_V2` frames,
-//! `PACKET_QDISC_BYPASS`, kicked once per batch) and [`KernelGuard`] (keeps the kernel's own IP
-//! stack off an owned port). It must not know about routing, frames' contents or workers: the
+//! `PACKET_FANOUT` group and promiscuous), the two transmit paths behind [`Tx`] ([`TxRing`]: a
+//! `PACKET_TX_RING`, `TPACKET_V2` frames, `PACKET_QDISC_BYPASS`, kicked once per batch;
+//! [`TxBatch`]: one `sendmmsg` per batch on a plain socket, the daemon's [`TX_MODE`]) and
+//! [`KernelGuard`] (keeps the kernel's own IP stack off an owned port). It must not know about routing, frames' contents or workers: the
 //! pipeline decides, the worker loop glues.
 //!
 //! Layout reference: `include/uapi/linux/if_packet.h`, `Documentation/networking/packet_mmap.rst`
@@ -16,9 +17,10 @@
 //! The TX socket is bound with protocol 0, which registers no receive hook, so it costs nothing
 //! on receive; only the RX sockets join the fanout group.
 //!
-//! Fast path rules: [`RxRing::recv_batch`], [`TxRing::tx_slot`], [`TxRing::tx_commit`] and
-//! [`TxRing::flush`] allocate nothing; receive makes no system call while frames are ready
-//! ([`RxRing::wait`] polls only when the ring is empty); transmit makes one `send` per batch.
+//! Fast path rules: [`RxRing::recv_batch`] / [`RxRing::recv_batch_held`] /
+//! [`RxRing::release_held`], `tx_slot`, `tx_commit`, [`TxBatch::send_borrowed`] and `flush`
+//! allocate nothing; receive makes no system call while frames are ready ([`RxRing::wait`]
+//! polls only when the ring is empty); transmit makes one `send` / `sendmmsg` per batch.
 
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
@@ -393,6 +395,9 @@ pub struct RxRing {
     version: RingVersion,
     /// Next V3 block or V2 frame to look at.
     cur: usize,
+    /// Units (V2 frames, V3 blocks) before `cur` handed over by [`RxRing::recv_batch_held`]
+    /// and not yet returned by [`RxRing::release_held`].
+    held: usize,
     ifindex: u32,
     counters: RxCounters,
     kstats: KernelStats,
@@ -530,6 +535,7 @@ impl RxRing {
             block_size: c.block_size as usize,
             version: c.version,
             cur: 0,
+            held: 0,
             ifindex,
             counters: RxCounters::default(),
             kstats: KernelStats::default(),
@@ -597,12 +603,60 @@ impl RxRing {
     /// the kernel after its frames were processed, until the ring is empty or at least
     /// `budget` frames were handed over (checked between units: a V3 block is always finished).
     /// Returns the number of frames. No allocation, no system call.
-    pub fn recv_batch<F: FnMut(RxFrame<'_>)>(&mut self, budget: usize, mut f: F) -> usize {
+    pub fn recv_batch<F: FnMut(RxFrame<'_>)>(&mut self, budget: usize, f: F) -> usize {
+        self.recv(budget, false, f)
+    }
+
+    /// As [`RxRing::recv_batch`], but the frames stay user space's after the callback (the
+    /// kernel does not write over them) until [`RxRing::release_held`], so that their bytes
+    /// can be handed to the kernel by address (a [`TxBatch`] sends them from the ring). At
+    /// most all but one unit of the ring is held: then it returns early.
+    pub fn recv_batch_held<F: FnMut(RxFrame<'_>)>(&mut self, budget: usize, f: F) -> usize {
+        self.recv(budget, true, f)
+    }
+
+    /// Returns every unit [`RxRing::recv_batch_held`] handed over to the kernel, in ring
+    /// order. No system call.
+    pub fn release_held(&mut self) {
+        let units = self.unit_count();
+        for i in 0..self.held {
+            let u = (self.cur + units - self.held + i) % units;
+            let off = self.unit_offset(u);
+            let st = match self.layout {
+                Layout::V2 { .. } => off,
+                Layout::V3 { .. } => off + BD_STATUS,
+            };
+            self.map
+                .status(st)
+                .store(libc::TP_STATUS_KERNEL, Ordering::Release);
+        }
+        self.counters.released += self.held as u64;
+        self.held = 0;
+    }
+
+    /// Units held by [`RxRing::recv_batch_held`] and not yet released.
+    pub fn held(&self) -> usize {
+        self.held
+    }
+
+    fn unit_count(&self) -> usize {
+        match self.layout {
+            Layout::V2 { frame_count, .. } => frame_count,
+            Layout::V3 { block_count } => block_count,
+        }
+    }
+
+    fn recv<F: FnMut(RxFrame<'_>)>(&mut self, budget: usize, hold: bool, mut f: F) -> usize {
         let mut n = 0;
+        let units = self.unit_count();
         while n < budget {
+            // never hold the whole ring: the unit at `cur` would be a held one again
+            if hold && self.held >= units.saturating_sub(1).max(1) {
+                break;
+            }
             let got = match self.layout {
-                Layout::V2 { .. } => self.take_v2(&mut f),
-                Layout::V3 { .. } => self.take_v3(&mut f),
+                Layout::V2 { .. } => self.take_v2(hold, &mut f),
+                Layout::V3 { .. } => self.take_v3(hold, &mut f),
             };
             match got {
                 Some(k) => n += k,
@@ -613,7 +667,7 @@ impl RxRing {
         n
     }
 
-    fn take_v2<F: FnMut(RxFrame<'_>)>(&mut self, f: &mut F) -> Option<usize> {
+    fn take_v2<F: FnMut(RxFrame<'_>)>(&mut self, hold: bool, f: &mut F) -> Option<usize> {
         let Layout::V2 {
             frame_size,
             frame_count,
@@ -651,15 +705,19 @@ impl RxRing {
         } else {
             self.counters.bad_desc += 1;
         }
-        self.map
-            .status(off)
-            .store(libc::TP_STATUS_KERNEL, Ordering::Release);
-        self.counters.released += 1;
+        if hold {
+            self.held += 1;
+        } else {
+            self.map
+                .status(off)
+                .store(libc::TP_STATUS_KERNEL, Ordering::Release);
+            self.counters.released += 1;
+        }
         self.cur = (self.cur + 1) % frame_count;
         Some(k)
     }
 
-    fn take_v3<F: FnMut(RxFrame<'_>)>(&mut self, f: &mut F) -> Option<usize> {
+    fn take_v3<F: FnMut(RxFrame<'_>)>(&mut self, hold: bool, f: &mut F) -> Option<usize> {
         let Layout::V3 { block_count } = self.layout else {
             return None;
         };
@@ -711,10 +769,14 @@ impl RxRing {
                 pos += next;
             }
         }
-        self.map
-            .status(base + BD_STATUS)
-            .store(libc::TP_STATUS_KERNEL, Ordering::Release);
-        self.counters.released += 1;
+        if hold {
+            self.held += 1;
+        } else {
+            self.map
+                .status(base + BD_STATUS)
+                .store(libc::TP_STATUS_KERNEL, Ordering::Release);
+            self.counters.released += 1;
+        }
         self.cur = (self.cur + 1) % block_count;
         Some(k)
     }
@@ -833,6 +895,8 @@ pub struct TxCounters {
     pub kick_errors: u64,
     /// `tx_commit` refused (length 0, larger than the slot, or no slot reserved).
     pub bad_commit: u64,
+    /// [`TxBatch`] only: committed frames a flush could not send (see [`TxBatch`]).
+    pub dropped: u64,
 }
 
 /// A TX socket bound to one interface with a `TPACKET_V2` `PACKET_TX_RING`.
@@ -1064,6 +1128,380 @@ impl AsRawFd for TxRing {
     }
 }
 
+/// Which transmit path a port's [`Tx`] uses.
+///
+/// Measured with `seedperf` (docs/PERFORMANCE.md, "Worker loop and TX path"): on veth the TX
+/// ring's frames reach the skb as page fragments pointing into the ring, so every hop that
+/// must own its data (`skb_copy_ubufs` on the veth hand-off to another namespace) allocates a
+/// page and copies, and every kick walks the ring (`packet_lookup_frame`) frame by frame;
+/// `sendmmsg` copies each frame once into a linear skb, in one system call per batch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TxMode {
+    /// `PACKET_TX_RING` ([`TxRing`]): frames written into shared memory, one `send` kick.
+    Ring,
+    /// `sendmmsg` on a plain AF_PACKET socket ([`TxBatch`]): frames written into a user
+    /// buffer, one `sendmmsg` per batch, copied by the kernel into ordinary skbs.
+    Mmsg,
+}
+
+/// The transmit path the daemon opens for every AF_PACKET port (see [`TxMode`] for why).
+pub const TX_MODE: TxMode = TxMode::Mmsg;
+
+/// Most messages one `sendmmsg` takes (`UIO_MAXIOV`).
+const MMSG_MAX: usize = 1024;
+
+/// A TX socket bound to one interface, sending batches with `sendmmsg`.
+///
+/// Same interface as [`TxRing`]: fill with [`TxBatch::tx_slot`] + [`TxBatch::tx_commit`],
+/// send with one [`TxBatch::flush`]. The slots are a user-space buffer of
+/// `min(frame_count, 1024)` frames of `frame_size - 32` bytes (the same largest frame as the
+/// ring of the same [`TxConfig`]); the `iovec`/`mmsghdr` arrays pointing at them are built once,
+/// so a flush only fills in lengths. A full batch is flushed by [`TxBatch::tx_slot`] before it
+/// hands out a slot, so `tx_slot` never returns `None`.
+///
+/// Unlike the ring, frames the kernel refuses are not kept for the next kick: `EAGAIN` /
+/// `ENOBUFS` (socket send buffer or driver queue full) and link errors drop the rest of the
+/// batch, a frame-specific error (`EMSGSIZE`, `EINVAL`) drops that frame and the flush goes
+/// on; both are counted in `dropped`. A router drops there too (a full driver queue is a full
+/// queue), and keeping them would let a stuck link block the worker's batch.
+pub struct TxBatch {
+    fd: OwnedFd,
+    /// `slots * stride` bytes; slot `i` starts at `i * stride`.
+    buf: Box<[u8]>,
+    stride: usize,
+    capacity: usize,
+    /// One iovec per slot (base fixed, length filled at commit).
+    iov: Box<[libc::iovec]>,
+    /// One header per slot, pointing at its iovec.
+    msgs: Box<[libc::mmsghdr]>,
+    pending: usize,
+    reserved: bool,
+    ifindex: u32,
+    counters: TxCounters,
+}
+
+// SAFETY: the raw pointers in `iov` and `msgs` point into `buf` and `iov`, heap memory owned
+// by this value that does not move when the value moves; nothing else reaches them.
+unsafe impl Send for TxBatch {}
+
+impl std::fmt::Debug for TxBatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TxBatch")
+            .field("fd", &self.fd.as_raw_fd())
+            .field("ifindex", &self.ifindex)
+            .field("slots", &self.msgs.len())
+            .field("capacity", &self.capacity)
+            .finish()
+    }
+}
+
+impl TxBatch {
+    /// Opens a batch sender on `ifname` (calling thread's namespace).
+    pub fn open(ifname: &str, cfg: &TxConfig) -> io::Result<TxBatch> {
+        let ifindex = link::ifindex(ifname).ok_or_else(|| {
+            io::Error::new(io::ErrorKind::NotFound, format!("no interface {ifname}"))
+        })?;
+        Self::open_index(ifindex, cfg)
+    }
+
+    /// As [`TxBatch::open`], by ifindex.
+    pub fn open_index(ifindex: u32, cfg: &TxConfig) -> io::Result<TxBatch> {
+        if cfg.frame_count == 0 {
+            return Err(invalid("frame_count must be > 0"));
+        }
+        if cfg.frame_size < (V2_HDR + 64) as u32
+            || cfg.frame_size & (libc::TPACKET_ALIGNMENT as u32 - 1) != 0
+            || cfg.frame_size > 1 << 20
+        {
+            return Err(invalid(
+                "frame_size must be a multiple of 16, hold a header and a frame, at most 1 MiB",
+            ));
+        }
+        let slots = (cfg.frame_count as usize).min(MMSG_MAX);
+        let stride = cfg.frame_size as usize;
+        let capacity = stride - V2_HDR;
+        let fd = packet_socket()?;
+        let raw = fd.as_raw_fd();
+        if cfg.qdisc_bypass {
+            setsockopt(
+                raw,
+                libc::SOL_PACKET,
+                libc::PACKET_QDISC_BYPASS,
+                &1 as &libc::c_int,
+            )?;
+        }
+        // Room for a whole batch of skbs in flight (a NIC holds them until TX completion):
+        // SO_SNDBUFFORCE needs CAP_NET_ADMIN, which owning ports needs anyway; without it
+        // the default (net.core.wmem_default) stays.
+        let want = libc::c_int::try_from((slots * (stride + 1024)).min(64 << 20)).unwrap_or(0);
+        let _ = setsockopt(raw, libc::SOL_SOCKET, libc::SO_SNDBUFFORCE, &want);
+        // Protocol 0: no receive hook; frames' protocol is taken from their Ethernet header
+        // (packet_parse_headers).
+        bind(raw, ifindex, 0)?;
+        let mut buf = vec![0u8; slots * stride].into_boxed_slice();
+        let base = buf.as_mut_ptr();
+        let mut iov: Box<[libc::iovec]> = (0..slots)
+            .map(|i| libc::iovec {
+                // SAFETY: i * stride < slots * stride = buf.len().
+                iov_base: unsafe { base.add(i * stride) }.cast(),
+                iov_len: 0,
+            })
+            .collect();
+        let iov_base = iov.as_mut_ptr();
+        let msgs: Box<[libc::mmsghdr]> = (0..slots)
+            .map(|i| {
+                // SAFETY: msghdr / mmsghdr are plain old data; all-zero is a valid value
+                // (no name, no control data).
+                let mut m: libc::mmsghdr = unsafe { std::mem::zeroed() };
+                // SAFETY: i < slots = iov.len().
+                m.msg_hdr.msg_iov = unsafe { iov_base.add(i) };
+                m.msg_hdr.msg_iovlen = 1;
+                m
+            })
+            .collect();
+        Ok(TxBatch {
+            fd,
+            buf,
+            stride,
+            capacity,
+            iov,
+            msgs,
+            pending: 0,
+            reserved: false,
+            ifindex,
+            counters: TxCounters::default(),
+        })
+    }
+
+    pub fn ifindex(&self) -> u32 {
+        self.ifindex
+    }
+
+    pub fn counters(&self) -> TxCounters {
+        self.counters
+    }
+
+    /// Largest frame a slot holds.
+    pub fn slot_capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Frames committed and not yet sent.
+    pub fn pending(&self) -> usize {
+        self.pending
+    }
+
+    /// The next free slot ([`TxBatch::slot_capacity`] bytes). When every slot is taken it
+    /// flushes first, so there always is one.
+    pub fn tx_slot(&mut self) -> Option<&mut [u8]> {
+        if self.pending == self.msgs.len() {
+            let _ = self.flush();
+        }
+        self.reserved = true;
+        let off = self.pending * self.stride;
+        self.buf.get_mut(off..off + self.capacity)
+    }
+
+    /// Queues the first `len` bytes of the slot [`TxBatch::tx_slot`] returned. Returns false
+    /// (and queues nothing) when no slot was reserved or `len` is 0 or too large.
+    pub fn tx_commit(&mut self, len: usize) -> bool {
+        if !self.reserved || len == 0 || len > self.capacity || self.pending >= self.iov.len() {
+            self.counters.bad_commit += 1;
+            return false;
+        }
+        self.reserved = false;
+        let i = self.pending;
+        // the slot's own buffer (a borrowed frame may have pointed this iovec elsewhere)
+        self.iov[i].iov_base = self.buf[i * self.stride..].as_mut_ptr().cast();
+        self.iov[i].iov_len = len;
+        self.pending += 1;
+        self.counters.committed += 1;
+        true
+    }
+
+    /// Queues `frame` to be sent by address, without copying it here (the kernel copies it
+    /// at the flush). Flushes first when every slot is taken. Returns false (and queues
+    /// nothing) when `frame` is empty or longer than [`TxBatch::slot_capacity`].
+    ///
+    /// # Safety
+    ///
+    /// The bytes must stay valid and unchanged until the next [`TxBatch::flush`] (including
+    /// the implicit one of [`TxBatch::tx_slot`] / `send_borrowed`) returns: e.g. a frame in an
+    /// [`RxRing`] held by [`RxRing::recv_batch_held`] and released after the flush.
+    pub unsafe fn send_borrowed(&mut self, frame: &[u8]) -> bool {
+        if frame.is_empty() || frame.len() > self.capacity {
+            self.counters.bad_commit += 1;
+            return false;
+        }
+        if self.pending == self.msgs.len() {
+            let _ = self.flush();
+        }
+        self.reserved = false;
+        let i = self.pending;
+        // sendmmsg only reads through iov_base; the mutable pointer type is the C struct's.
+        self.iov[i].iov_base = frame.as_ptr().cast_mut().cast();
+        self.iov[i].iov_len = frame.len();
+        self.pending += 1;
+        self.counters.committed += 1;
+        true
+    }
+
+    /// Copies `frame` into the next slot and commits it; false when it does not fit.
+    pub fn send_frame(&mut self, frame: &[u8]) -> bool {
+        if frame.is_empty() || frame.len() > self.capacity {
+            self.counters.bad_commit += 1;
+            return false;
+        }
+        match self.tx_slot() {
+            Some(slot) => slot[..frame.len()].copy_from_slice(frame),
+            None => return false,
+        }
+        self.tx_commit(frame.len())
+    }
+
+    /// Sends every committed frame: one `sendmmsg(MSG_DONTWAIT)`, more only when the kernel
+    /// stops early. Returns the number of frames sent, or the first error after dropping what
+    /// could not be sent (see the type's doc). Does nothing when no frame waits.
+    pub fn flush(&mut self) -> io::Result<usize> {
+        let n = self.pending;
+        if n == 0 {
+            return Ok(0);
+        }
+        self.pending = 0;
+        self.reserved = false;
+        let mut off = 0;
+        let mut sent = 0;
+        let mut first_err = None;
+        let mut interrupted = 0;
+        while off < n {
+            self.counters.kicks += 1;
+            // SAFETY: msgs[off..n] are valid headers whose iovecs point into buf with the
+            // committed lengths; the count is at most 1024.
+            let r = unsafe {
+                libc::sendmmsg(
+                    self.fd.as_raw_fd(),
+                    self.msgs.as_mut_ptr().add(off),
+                    (n - off) as libc::c_uint,
+                    libc::MSG_DONTWAIT,
+                )
+            };
+            if r > 0 {
+                let r = (r as usize).min(n - off);
+                off += r;
+                sent += r;
+                continue;
+            }
+            let e = if r == 0 {
+                io::Error::from(io::ErrorKind::WriteZero)
+            } else {
+                io::Error::last_os_error()
+            };
+            self.counters.kick_errors += 1;
+            let skip = match e.raw_os_error() {
+                Some(libc::EINTR) if interrupted < 4 => {
+                    interrupted += 1;
+                    0
+                }
+                // this frame is refused; the next ones may go
+                Some(libc::EMSGSIZE) | Some(libc::EINVAL) => 1,
+                _ => n - off,
+            };
+            self.counters.dropped += skip as u64;
+            off += skip;
+            if skip > 0 {
+                first_err.get_or_insert(e);
+            }
+        }
+        match first_err {
+            Some(e) => Err(e),
+            None => Ok(sent),
+        }
+    }
+}
+
+impl AsRawFd for TxBatch {
+    fn as_raw_fd(&self) -> RawFd {
+        self.fd.as_raw_fd()
+    }
+}
+
+/// A port's transmit side, whichever path ([`TxMode`]) it uses: the worker writes frames
+/// through this without knowing which.
+#[derive(Debug)]
+pub enum Tx {
+    Ring(TxRing),
+    Batch(TxBatch),
+}
+
+impl Tx {
+    /// Opens `mode`'s transmit path on `ifname` (calling thread's namespace).
+    pub fn open(ifname: &str, mode: TxMode, cfg: &TxConfig) -> io::Result<Tx> {
+        Ok(match mode {
+            TxMode::Ring => Tx::Ring(TxRing::open(ifname, cfg)?),
+            TxMode::Mmsg => Tx::Batch(TxBatch::open(ifname, cfg)?),
+        })
+    }
+
+    pub fn mode(&self) -> TxMode {
+        match self {
+            Tx::Ring(_) => TxMode::Ring,
+            Tx::Batch(_) => TxMode::Mmsg,
+        }
+    }
+
+    pub fn counters(&self) -> TxCounters {
+        match self {
+            Tx::Ring(t) => t.counters(),
+            Tx::Batch(t) => t.counters(),
+        }
+    }
+
+    pub fn slot_capacity(&self) -> usize {
+        match self {
+            Tx::Ring(t) => t.slot_capacity(),
+            Tx::Batch(t) => t.slot_capacity(),
+        }
+    }
+
+    #[inline]
+    pub fn pending(&self) -> usize {
+        match self {
+            Tx::Ring(t) => t.pending(),
+            Tx::Batch(t) => t.pending(),
+        }
+    }
+
+    #[inline]
+    pub fn tx_slot(&mut self) -> Option<&mut [u8]> {
+        match self {
+            Tx::Ring(t) => t.tx_slot(),
+            Tx::Batch(t) => t.tx_slot(),
+        }
+    }
+
+    #[inline]
+    pub fn tx_commit(&mut self, len: usize) -> bool {
+        match self {
+            Tx::Ring(t) => t.tx_commit(len),
+            Tx::Batch(t) => t.tx_commit(len),
+        }
+    }
+
+    pub fn send_frame(&mut self, frame: &[u8]) -> bool {
+        match self {
+            Tx::Ring(t) => t.send_frame(frame),
+            Tx::Batch(t) => t.send_frame(frame),
+        }
+    }
+
+    pub fn flush(&mut self) -> io::Result<usize> {
+        match self {
+            Tx::Ring(t) => t.flush(),
+            Tx::Batch(t) => t.flush(),
+        }
+    }
+}
+
 /// Keeps the kernel's own IP stack off an owned port while ruta runs: everything that arrives
 /// on the interface is dropped at tc ingress, after the AF_PACKET taps have seen it.
 ///
@@ -1289,6 +1727,20 @@ mod tests {
     }
 
     #[test]
+    fn tx_batch_geometry_is_checked_before_any_syscall() {
+        // ifindex 0 would fail at bind: these must fail earlier, on the numbers
+        for (fs, fc) in [(2048, 0), (2050, 16), (64, 16), (2 << 20, 16)] {
+            let cfg = TxConfig {
+                frame_size: fs,
+                frame_count: fc,
+                qdisc_bypass: true,
+            };
+            let e = TxBatch::open_index(0, &cfg).unwrap_err();
+            assert_eq!(e.kind(), io::ErrorKind::InvalidInput, "{fs} {fc}: {e}");
+        }
+    }
+
+    #[test]
     fn fanout_ids_differ_per_interface() {
         let ids: std::collections::HashSet<u16> = (1..5000).map(fanout_group_id).collect();
         assert_eq!(ids.len(), 4999);
@@ -1299,6 +1751,8 @@ mod tests {
     fn opening_a_missing_interface_is_an_error() {
         assert!(RxRing::open("no-such-if0", &RxOptions::default()).is_err());
         assert!(TxRing::open("no-such-if0", &TxConfig::default()).is_err());
+        assert!(TxBatch::open("no-such-if0", &TxConfig::default()).is_err());
+        assert!(Tx::open("no-such-if0", TxMode::Mmsg, &TxConfig::default()).is_err());
         assert!(RxRing::open("bad/name", &RxOptions::default()).is_err());
     }
 }

@@ -11,7 +11,7 @@
 //! and the main thread, which waits for signals and runs conntrack gc every 100 ms.
 
 use crate::afpacket::{
-    FanoutMode, KernelGuard, RingVersion, RxConfig, RxOptions, RxRing, TxConfig, TxRing,
+    FanoutMode, KernelGuard, RingVersion, RxConfig, RxOptions, RxRing, Tx, TxConfig, TX_MODE,
 };
 use crate::capture::{self, Tap};
 use crate::clock::Clock;
@@ -550,9 +550,9 @@ fn open_port(name: &str, index: IfIndex, tun: bool, workers: usize) -> Result<Op
     })
 }
 
-fn tx_ring(p: &PortInfo) -> Result<TxRing, String> {
-    TxRing::open(&p.name, &TxConfig::default())
-        .map_err(|e| format!("port {}: TX ring: {e}", p.name))
+fn tx_ring(p: &PortInfo) -> Result<Tx, String> {
+    Tx::open(&p.name, TX_MODE, &TxConfig::default())
+        .map_err(|e| format!("port {}: TX ({:?}): {e}", p.name, TX_MODE))
 }
 
 /// Runs the daemon until SIGTERM/SIGINT. Errors before anything ran are returned (the

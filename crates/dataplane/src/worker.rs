@@ -2,11 +2,14 @@
 //! out.
 //!
 //! A worker owns one RX ring per AF_PACKET port (a member of the port's fanout group), one
-//! TX ring per AF_PACKET port, its [`Ctx`] and its counters; worker 0 also reads the TUN
-//! ports. Per batch: load the snapshot (one `ArcSwap` load), read the coarse clock, drain
-//! every ring, flush every TX ring that was written, publish counters when asked or every
-//! ~100 ms. Per frame: no allocation, no system call (TUN ports: one `write` per packet,
-//! TUN has no ring).
+//! transmit path ([`Tx`]) per AF_PACKET port, its [`Ctx`] and its counters; worker 0 also reads
+//! the TUN ports. Per batch: load the snapshot (one `ArcSwap` load), read the coarse clock,
+//! drain every ring holding its frames ([`RxRing::recv_batch_held`]: a forwarded frame gets
+//! its new Ethernet header in place and is sent from the RX ring by address, no copy in user
+//! space), flush every transmit path that was written, then give the RX frames back; publish
+//! counters when asked or every ~100 ms. When the rings run dry it polls, or under dense
+//! traffic naps [`NAP_US`] (fewer wake-ups). Per frame: no allocation, no system call (TUN
+//! ports: one `write` per packet, TUN has no ring).
 //!
 //! The neighbour thread ([`neigh_loop`]) runs the ARP state machine's actions: requests,
 //! the frames waiting for a resolution, ICMP host unreachable for those that failed, the
@@ -14,7 +17,7 @@
 //!
 //! It must not parse config text, nor decide what happens to a packet (the pipeline's job).
 
-use crate::afpacket::{RxRing, TxRing};
+use crate::afpacket::{RxRing, Tx};
 use crate::daemon::{Published, Shared};
 use crate::neigh::IfIndex;
 use crate::neigh::{Action, ArpIn, ArpOp, Resolve};
@@ -29,6 +32,13 @@ use std::sync::Arc;
 
 /// Frames taken from one ring before moving on to the next.
 pub const BATCH: usize = 64;
+
+/// When the rings run dry after at least this many frames since the worker last slept, the
+/// traffic is dense: the worker naps [`NAP_US`] instead of polling (see [`worker_loop`]).
+pub const NAP_MIN_FRAMES: u64 = 8;
+
+/// The nap: how long a worker under dense traffic lets frames gather before it looks again.
+pub const NAP_US: u64 = 50;
 
 /// Per-port counters of one thread, indexed by ruta ifindex.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -71,7 +81,7 @@ pub struct IoCounters {
 
 /// The transmit side of one thread: TX rings and TUN devices by ruta ifindex.
 pub struct Io {
-    pub tx: Vec<Option<TxRing>>,
+    pub tx: Vec<Option<Tx>>,
     pub tuns: Vec<Option<Arc<Tun>>>,
     pub c: IoCounters,
     /// The neighbour thread must be woken at the end of the batch.
@@ -193,10 +203,26 @@ impl Io {
             return Sent::Dropped;
         }
         let mac = port.mac;
-        match sh.neigh.resolve(oif, nexthop, now_ms) {
-            Resolve::Mac(m) => self.send_ip_to(sh, &mac, oif, &m, ip),
+        let r = sh.neigh.resolve(oif, nexthop, now_ms);
+        self.send_resolved(sh, &mac, oif, nexthop, ip, now_ms, r)
+    }
+
+    /// What [`Io::send_ip`] does once the neighbour lookup answered `r`.
+    #[allow(clippy::too_many_arguments)]
+    fn send_resolved(
+        &mut self,
+        sh: &Shared,
+        mac: &[u8; 6],
+        oif: IfIndex,
+        nexthop: Ipv4Addr,
+        ip: &[u8],
+        now_ms: u64,
+        r: Resolve,
+    ) -> Sent {
+        match r {
+            Resolve::Mac(m) => self.send_ip_to(sh, mac, oif, &m, ip),
             Resolve::Queue => match sh.neigh.queue(oif, nexthop, ip, now_ms) {
-                Resolve::Mac(m) => self.send_ip_to(sh, &mac, oif, &m, ip),
+                Resolve::Mac(m) => self.send_ip_to(sh, mac, oif, &m, ip),
                 Resolve::Queue => {
                     self.c.neigh_queued += 1;
                     self.wake = true;
@@ -211,6 +237,60 @@ impl Io {
                 self.c.neigh_failed += 1;
                 Sent::Unresolved
             }
+        }
+    }
+
+    /// [`Io::send_ip`] for the IP packet at `frame[l3..l3 + len]` of a received frame whose
+    /// bytes stay valid and unchanged until the next [`Io::flush`] (a frame of an RX ring held
+    /// by [`RxRing::recv_batch_held`], released after the flush): when the next hop is known
+    /// and the port sends with `sendmmsg`, the Ethernet header is written in place in front
+    /// of the packet and the frame is queued by address, not copied (the kernel copies it
+    /// once, from the RX ring into the skb). Otherwise as `send_ip`.
+    ///
+    /// # Safety
+    ///
+    /// `frame`'s bytes must stay valid and unchanged until the next [`Io::flush`] returns.
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn send_ip_held(
+        &mut self,
+        sh: &Shared,
+        snap: &Snapshot,
+        oif: IfIndex,
+        nexthop: Ipv4Addr,
+        frame: &mut [u8],
+        l3: usize,
+        len: usize,
+        now_ms: u64,
+    ) -> Sent {
+        let Some(end) = l3.checked_add(len).filter(|e| *e <= frame.len()) else {
+            self.count_tx(oif, 0, false);
+            return Sent::Dropped;
+        };
+        let port = match snap.port(oif) {
+            Some(p) if !p.tun && l3 >= 14 => p,
+            _ => return self.send_ip(sh, snap, oif, nexthop, &frame[l3..end], now_ms),
+        };
+        let mac = port.mac;
+        let r = sh.neigh.resolve(oif, nexthop, now_ms);
+        let Resolve::Mac(m) = r else {
+            return self.send_resolved(sh, &mac, oif, nexthop, &frame[l3..end], now_ms, r);
+        };
+        let Some(Some(Tx::Batch(tx))) = self.tx.get_mut(oif as usize) else {
+            return self.send_ip_to(sh, &mac, oif, &m, &frame[l3..end]);
+        };
+        let f = &mut frame[l3 - 14..end];
+        let _ = ruta_packet::write_ethernet_header(f, &m, &mac, ethertype::IPV4);
+        // SAFETY: the caller holds the frame until the flush (this function's contract).
+        let ok = unsafe { tx.send_borrowed(f) };
+        let n = f.len();
+        if ok {
+            sh.tap.offer(oif, f);
+        }
+        self.count_tx(oif, n, ok);
+        if ok {
+            Sent::Ok
+        } else {
+            Sent::Dropped
         }
     }
 
@@ -255,7 +335,10 @@ fn learn_arp(sh: &Shared, snap: &Snapshot, iif: IfIndex, frame: &[u8], now_ms: u
     true
 }
 
-/// What one frame became, and its answer sent: shared by workers and tests.
+/// What one frame became, and its answer sent: shared by workers and tests. `held`: the
+/// frame is an RX ring frame that stays user space's until the loop's TX flush (then a
+/// forwarded frame is sent from the ring itself, see [`Io::send_ip_held`]); false for a
+/// frame in a buffer that the next packet reuses (TUN).
 #[allow(clippy::too_many_arguments)]
 fn handle(
     sh: &Shared,
@@ -265,6 +348,7 @@ fn handle(
     io: &mut Io,
     iif: IfIndex,
     frame: &mut [u8],
+    held: bool,
     now_ms: u64,
 ) {
     if let Some(c) = io.port_c(iif) {
@@ -283,10 +367,18 @@ fn handle(
             l3,
             len,
         } => {
-            let Some(ip) = frame.get(l3..l3 + len) else {
+            let Some(end) = l3.checked_add(len).filter(|e| *e <= frame.len()) else {
                 return;
             };
-            if io.send_ip(sh, snap, oif, nexthop, ip, now_ms) == Sent::Unresolved {
+            let sent = if held {
+                // SAFETY: `held` frames are RX ring frames the worker loop releases only
+                // after its flush.
+                unsafe { io.send_ip_held(sh, snap, oif, nexthop, frame, l3, len, now_ms) }
+            } else {
+                io.send_ip(sh, snap, oif, nexthop, &frame[l3..end], now_ms)
+            };
+            if sent == Sent::Unresolved {
+                let ip = &frame[l3..end];
                 let h = {
                     let mut lim = sh.limiter.lock();
                     host::host_unreachable(snap, &sh.ct, ctx, &mut lim, ip, now_ms)
@@ -407,6 +499,11 @@ pub fn worker_loop(sh: &Shared, mut w: Worker) {
             .collect();
     let mut last_pub_ms = 0u64;
     let mut last_req = 0u64;
+    // frames handled since the worker last slept (napped or polled)
+    let mut since_sleep = 0u64;
+    // the nap's timer may fire this late (the default slack is 50 us)
+    // SAFETY: prctl(PR_SET_TIMERSLACK) only changes this thread's timer slack.
+    unsafe { libc::prctl(libc::PR_SET_TIMERSLACK, 5_000 as libc::c_ulong, 0, 0, 0) };
     while !sh.stop.load(Ordering::Relaxed) {
         // the snapshot: one load per batch; a new one re-syncs the netfilter counters
         {
@@ -423,22 +520,28 @@ pub fn worker_loop(sh: &Shared, mut w: Worker) {
         let Worker { rx, tun_rx, io, .. } = &mut w;
         for (iif, ring) in rx.iter_mut() {
             let iif = *iif;
-            got += ring.recv_batch(BATCH, |f| {
+            // held until the flush below: forwarded frames are sent from the ring itself
+            got += ring.recv_batch_held(BATCH, |f| {
                 if f.status & libc::TP_STATUS_CSUMNOTREADY != 0 {
                     finish_checksum(f.data);
                 }
-                handle(sh, snap, &mut ctx, &mut hs, io, iif, f.data, now_ms);
+                handle(sh, snap, &mut ctx, &mut hs, io, iif, f.data, true, now_ms);
             });
         }
         for (iif, tun) in tun_rx.iter() {
             let iif = *iif;
+            // tun_buf is reused per packet: not held
             if let Ok(n) = tun.recv_batch(&mut tun_buf, BATCH, |pkt| {
-                handle(sh, snap, &mut ctx, &mut hs, io, iif, pkt, now_ms);
+                handle(sh, snap, &mut ctx, &mut hs, io, iif, pkt, false, now_ms);
             }) {
                 got += n;
             }
         }
         io.flush();
+        // only now may the kernel write over the frames the flush sent from the rings
+        for (_, ring) in rx.iter_mut() {
+            ring.release_held();
+        }
         if io.wake {
             io.wake = false;
             let _ = sh.neigh_waker.wake();
@@ -463,8 +566,17 @@ pub fn worker_loop(sh: &Shared, mut w: Worker) {
             last_req = req;
             last_pub_ms = now_ms;
         }
-        if got == 0 && !pfds.is_empty() {
+        since_sleep += got as u64;
+        if got == 0 && since_sleep >= NAP_MIN_FRAMES {
+            // Dense traffic ran dry for a moment: nap instead of polling. A poll would be
+            // woken by the very next frame and cost a context switch (and the kernel a
+            // wake-up) per handful of frames; the nap lets a batch gather, the way NAPI
+            // defers interrupts. Costs at most NAP_US of latency, and only under load.
+            since_sleep = 0;
+            std::thread::sleep(std::time::Duration::from_micros(NAP_US));
+        } else if got == 0 && !pfds.is_empty() {
             // idle: one poll over every ring (no syscall while frames keep coming)
+            since_sleep = 0;
             for p in pfds.iter_mut() {
                 p.revents = 0;
             }

@@ -5,7 +5,8 @@
 //! running. Addresses only from 198.18.0.0/15. Every traffic generator sends a fixed count and
 //! every wait has a deadline.
 //!
-//! `measure_forwarding` (ignored by default) prints the V2 / V3 forwarding numbers:
+//! `measure_forwarding` (ignored by default) prints the V2 / V3 forwarding numbers, and
+//! `measure_tx_paths` the CPU per frame of the two transmit paths (TX ring, `sendmmsg`):
 //! `cargo test -p ruta-dataplane --release --test afpacket -- --ignored --nocapture`.
 
 use std::collections::{HashMap, HashSet};
@@ -16,8 +17,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use ruta_dataplane::afpacket::{
-    FanoutMode, GuardFilter, KernelGuard, RingVersion, RxConfig, RxOptions, RxRing, TxConfig,
-    TxRing,
+    FanoutMode, GuardFilter, KernelGuard, RingVersion, RxConfig, RxOptions, RxRing, Tx, TxBatch,
+    TxConfig, TxMode, TxRing,
 };
 use ruta_dataplane::link::{ifindex, IfaceInfo, LinkCtl};
 use ruta_dataplane::tun::Tun;
@@ -1059,6 +1060,257 @@ fn measure_forwarding() {
                 pct(90),
                 pct(99)
             );
+        }
+    }
+}
+
+#[test]
+fn rx_ring_held_frames_stay_until_released() {
+    let Some((a, b)) = veth_pair("rh") else {
+        return;
+    };
+    let (ma, mb) = (mac_of(&a, "va"), mac_of(&b, "vb"));
+    // 4 frame slots: 2 blocks of one page, 2 frames each
+    let opts = RxOptions {
+        ring: RxConfig {
+            version: RingVersion::V2,
+            block_size: 4096,
+            block_count: 2,
+            frame_size: 2048,
+            block_timeout_ms: 1,
+        },
+        ..RxOptions::default()
+    };
+    let mut rx = a.run(|| RxRing::open("va", &opts)).unwrap();
+    let s = b.run(|| plain_socket("vb", 0));
+    let send = |seqs: std::ops::Range<u32>| {
+        for seq in seqs {
+            plain_send(&s, &test_frame(ma, mb, seq, frame_len(seq)));
+        }
+    };
+    let take = |rx: &mut RxRing| {
+        let mut seqs = Vec::new();
+        rx.recv_batch_held(64, |f| {
+            let seq = u32::from_be_bytes(f.data[22..26].try_into().unwrap());
+            assert_eq!(f.data, &test_frame(ma, mb, seq, frame_len(seq))[..]);
+            seqs.push(seq);
+        });
+        seqs
+    };
+    // 6 frames into 4 slots: the kernel keeps 0..4 and drops 2
+    send(0..6);
+    assert!(rx.wait(1000).unwrap());
+    // all but one slot may be held: 0, 1, 2; then nothing more, no frame twice
+    assert_eq!(take(&mut rx), vec![0, 1, 2]);
+    assert_eq!(rx.held(), 3);
+    assert_eq!(take(&mut rx), Vec::<u32>::new());
+    // held slots are not the kernel's: frames sent now find the ring full
+    send(6..9);
+    assert_eq!(rx.counters().released, 0);
+    rx.release_held();
+    assert_eq!((rx.held(), rx.counters().released), (0, 3));
+    // frame 3 waited in its slot, untouched
+    assert_eq!(take(&mut rx), vec![3]);
+    rx.release_held();
+    send(9..12);
+    assert!(rx.wait(1000).unwrap());
+    assert_eq!(take(&mut rx), vec![9, 10, 11]);
+    rx.release_held();
+    let st = rx.kernel_stats().unwrap();
+    assert_eq!(st.drops, 5, "{st:?}");
+    // the plain path still works after held batches
+    send(12..13);
+    assert_eq!(drain_ring(&mut rx, 1, ma, mb), vec![12]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The sendmmsg transmit path
+
+#[test]
+fn tx_batch_sends_frames_received_intact_at_the_peer() {
+    let Some((a, b)) = veth_pair("tb") else {
+        return;
+    };
+    let (ma, mb) = (mac_of(&a, "va"), mac_of(&b, "vb"));
+    let rxs = b.run(|| plain_socket("vb", TEST_ETHERTYPE));
+    // 16 slots: batches of 40 make tx_slot flush a full batch by itself.
+    let cfg = TxConfig {
+        frame_size: 2048,
+        frame_count: 16,
+        qdisc_bypass: true,
+    };
+    let mut tx = a.run(|| Tx::open("va", TxMode::Mmsg, &cfg)).unwrap();
+    assert_eq!(tx.mode(), TxMode::Mmsg);
+    assert_eq!(tx.slot_capacity(), 2048 - 32);
+    assert!(!tx.tx_commit(60), "nothing reserved: refused");
+    assert_eq!(tx.flush().unwrap(), 0, "nothing pending: no syscall");
+    assert_eq!(tx.counters().kicks, 0);
+
+    const N: u32 = 400;
+    let receiver = std::thread::scope(|s| {
+        let h = s.spawn(|| {
+            let mut got = Vec::new();
+            let mut buf = vec![0u8; 4096];
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while got.len() < N as usize && Instant::now() < deadline {
+                if let Some(n) = plain_recv(&rxs, &mut buf) {
+                    if let Some(seq) = parse_test_frame(&buf[..n], mb, ma) {
+                        got.push(seq);
+                    }
+                }
+            }
+            got
+        });
+        let mut seq = 0;
+        while seq < N {
+            for _ in 0..40 {
+                if seq == N {
+                    break;
+                }
+                let f = test_frame(mb, ma, seq, frame_len(seq));
+                let slot = tx.tx_slot().expect("a batch always has a slot");
+                slot[..f.len()].copy_from_slice(&f);
+                assert!(!tx.tx_commit(slot_len_too_long()), "too long is refused");
+                assert!(tx.tx_commit(f.len()));
+                assert!(tx.pending() <= 16);
+                seq += 1;
+                // the receiver reads one frame at a time: do not overrun its socket buffer
+                if seq % 100 == 0 {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+            }
+            tx.flush().unwrap();
+            assert_eq!(tx.pending(), 0);
+        }
+        h.join().unwrap()
+    });
+    assert_eq!(receiver, (0..N).collect::<Vec<_>>());
+    let c = tx.counters();
+    assert_eq!(c.committed, u64::from(N));
+    assert_eq!((c.kick_errors, c.dropped, c.full), (0, 0, 0), "{c:?}");
+    // 10 batches of 40 on 16 slots: two full flushes and one at the end of each batch
+    assert_eq!(c.kicks, 30, "{c:?}");
+}
+
+/// One byte more than a 2048-byte slot holds.
+fn slot_len_too_long() -> usize {
+    2048 - 32 + 1
+}
+
+#[test]
+fn tx_batch_drops_and_counts_what_the_kernel_refuses() {
+    let Some((a, b)) = veth_pair("tbd") else {
+        return;
+    };
+    let (ma, mb) = (mac_of(&a, "va"), mac_of(&b, "vb"));
+    let rxs = b.run(|| plain_socket("vb", TEST_ETHERTYPE));
+    let cfg = TxConfig {
+        frame_size: 4096,
+        frame_count: 8,
+        qdisc_bypass: true,
+    };
+    let mut tx = a.run(|| TxBatch::open("va", &cfg)).unwrap();
+    assert!(!tx.send_frame(&[]), "empty frame refused");
+    assert!(!tx.send_frame(&vec![0u8; 4096]), "oversized frame refused");
+    assert_eq!(tx.counters().bad_commit, 2);
+    // A down link refuses the batch (ENETDOWN): the frames are dropped, not kept.
+    a.ip("link set va down");
+    let f = test_frame(mb, ma, 0, 60);
+    for _ in 0..5 {
+        assert!(tx.send_frame(&f));
+    }
+    assert!(tx.flush().is_err());
+    let c = tx.counters();
+    assert_eq!((c.dropped, c.kick_errors, tx.pending()), (5, 1, 0), "{c:?}");
+    a.ip("link set va up");
+    // A frame longer than the MTU (EMSGSIZE) is dropped alone; the others of its batch go.
+    let big = test_frame(mb, ma, 1, 3000);
+    assert!(tx.send_frame(&test_frame(mb, ma, 2, frame_len(2))));
+    assert!(tx.send_frame(&big));
+    assert!(tx.send_frame(&test_frame(mb, ma, 3, frame_len(3))));
+    let e = tx.flush().unwrap_err();
+    assert_eq!(e.raw_os_error(), Some(libc::EMSGSIZE), "{e}");
+    let c = tx.counters();
+    assert_eq!((c.dropped, c.kick_errors), (6, 2), "{c:?}");
+    let mut buf = vec![0u8; 4096];
+    let mut got = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while got.len() < 2 && Instant::now() < deadline {
+        if let Some(n) = plain_recv(&rxs, &mut buf) {
+            if let Some(seq) = parse_test_frame(&buf[..n], mb, ma) {
+                got.push(seq);
+            }
+        }
+    }
+    assert_eq!(got, vec![2, 3]);
+}
+
+fn thread_cpu_ns() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: valid out pointer.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+/// CPU per frame of the sending thread for each transmit path: batches of 64 frames copied
+/// into the path's slots and sent with one kick / `sendmmsg`, on a veth whose peer (in another
+/// namespace) drops everything at tc ingress, as seedperf's counting end does. The peer's
+/// receive runs in the sender's softirq, so it is included, for every path alike.
+#[test]
+#[ignore = "measurement: run with --ignored --nocapture"]
+fn measure_tx_paths() {
+    let Some((a, b)) = veth_pair("mt") else {
+        return;
+    };
+    let (ma, mb) = (mac_of(&a, "va"), mac_of(&b, "vb"));
+    let _guard = b.run(|| KernelGuard::install("vb")).unwrap();
+    const N: usize = 200_000;
+    for round in 0..3 {
+        for ifname in ["va"] {
+            for len in [64usize, 1400] {
+                for (mode, bypass) in [
+                    (TxMode::Ring, true),
+                    (TxMode::Mmsg, true),
+                    (TxMode::Mmsg, false),
+                ] {
+                    let cfg = TxConfig {
+                        qdisc_bypass: bypass,
+                        ..TxConfig::default()
+                    };
+                    let frame = test_frame(mb, ma, 0, len);
+                    let (cpu, wall, sent, c) = a.run(|| {
+                        let mut tx = Tx::open(ifname, mode, &cfg).unwrap();
+                        let blast = |tx: &mut Tx, n: usize| {
+                            let mut sent = 0usize;
+                            for _ in 0..n / 64 {
+                                for _ in 0..64 {
+                                    if tx.send_frame(&frame) {
+                                        sent += 1;
+                                    }
+                                }
+                                let _ = tx.flush();
+                            }
+                            sent
+                        };
+                        blast(&mut tx, 20_000);
+                        let (c0, w0) = (thread_cpu_ns(), Instant::now());
+                        let sent = blast(&mut tx, N);
+                        (thread_cpu_ns() - c0, w0.elapsed(), sent, tx.counters())
+                    });
+                    println!(
+                        "#{round} {ifname} {len:>4} B {mode:?} bypass {bypass:5}: {:>5.0} ns CPU/frame, \
+                         {:>5.0} kpps, sent {sent}, kicks {} full {} dropped {}",
+                        cpu as f64 / sent.max(1) as f64,
+                        sent as f64 / wall.as_secs_f64() / 1e3,
+                        c.kicks,
+                        c.full,
+                        c.dropped
+                    );
+                }
+            }
         }
     }
 }

@@ -18,7 +18,22 @@ use std::fmt;
 pub struct Counters {
     c: Vec<(u64, u64)>,
     gen: Vec<u32>,
+    /// Scratch for the jump stack of [`Compiled::run`]: allocated once, so that a chain
+    /// walk neither allocates nor clears a whole array.
+    stack: Scratch,
 }
+
+/// A jump stack kept between walks; it never takes part in comparisons.
+#[derive(Clone, Debug, Default)]
+struct Scratch(Vec<(u32, u32)>);
+
+impl PartialEq for Scratch {
+    fn eq(&self, _: &Scratch) -> bool {
+        true
+    }
+}
+
+impl Eq for Scratch {}
 
 impl Counters {
     /// (packets, bytes) of a slot.
@@ -436,6 +451,7 @@ impl Compiled {
         Counters {
             c: vec![(0, 0); self.gens.len()],
             gen: self.gens.clone(),
+            stack: Scratch(Vec::with_capacity(STACK)),
         }
     }
 
@@ -557,13 +573,28 @@ impl Compiled {
         hook: Hook,
         m: &mut Meta,
         ctr: &mut Counters,
-        mut trace: Option<&mut dyn FnMut(TraceStep<'_>)>,
+        trace: Option<&mut dyn FnMut(TraceStep<'_>)>,
     ) -> Verdict {
         let entry = self.entry[table as usize][hook as usize];
         if entry == u32::MAX {
             return Verdict::Accept;
         }
-        let mut stack = [(0u32, 0u32); STACK];
+        let mut stack = std::mem::take(&mut ctr.stack.0);
+        stack.clear();
+        let v = self.walk(table, entry, m, ctr, &mut stack, trace);
+        ctr.stack.0 = stack;
+        v
+    }
+
+    fn walk(
+        &self,
+        table: TableId,
+        entry: u32,
+        m: &mut Meta,
+        ctr: &mut Counters,
+        stack: &mut Vec<(u32, u32)>,
+        mut trace: Option<&mut dyn FnMut(TraceStep<'_>)>,
+    ) -> Verdict {
         let mut sp = 0usize;
         let mut chain = entry;
         let mut i = self.chains[chain as usize].start;
@@ -581,7 +612,7 @@ impl Compiled {
                         });
                     }
                     sp -= 1;
-                    (chain, i) = stack[sp];
+                    (chain, i) = stack.pop().unwrap_or((entry, u32::MAX));
                     continue;
                 }
                 if chain != entry {
@@ -645,13 +676,13 @@ impl Compiled {
                         return self.policy(table, entry, m, ctr, &mut trace);
                     }
                     sp -= 1;
-                    (chain, i) = stack[sp];
+                    (chain, i) = stack.pop().unwrap_or((entry, u32::MAX));
                 }
                 CTarget::Jump(j) => {
                     if sp >= STACK {
                         return Verdict::Drop;
                     }
-                    stack[sp] = (chain, i + 1);
+                    stack.push((chain, i + 1));
                     sp += 1;
                     chain = j;
                     i = self.chains[j as usize].start;
