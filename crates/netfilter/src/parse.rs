@@ -1367,7 +1367,15 @@ pub(crate) fn parse(args: &[&str], rs: &Ruleset) -> Result<Parsed, NfError> {
                                 "interface name `{v}' must be shorter than IFNAMSIZ (16)"
                             ));
                         }
-                        if v.is_empty() || v.contains(['/', ' ']) {
+                        // the kernel's dev_valid_name, and no quotes: an iptables-save line
+                        // naming it could not be read back
+                        if v.is_empty()
+                            || v.chars().any(|c| {
+                                c.is_whitespace()
+                                    || c.is_control()
+                                    || matches!(c, '/' | ':' | '"' | '\'')
+                            })
+                        {
                             return param(format!("Invalid interface name `{v}'"));
                         }
                         let f = Iface {

@@ -202,6 +202,7 @@ fn error_texts_like_iptables() {
         ("-N ACCEPT", "chain name may not clash with target name"),
         ("-N -x", "chain name not allowed to start with `-'"),
         ("-N \"a", "Invalid chain name `\"a'"),
+        ("-A FORWARD -i \"eth+", "Invalid interface name `\"eth+'"),
         ("-I INPUT 0 -j ACCEPT", "Invalid rule number `0'"),
         ("-A INPUT -j ACCEPT -j DROP", "multiple -j flags not allowed"),
         (
