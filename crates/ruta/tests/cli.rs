@@ -135,3 +135,89 @@ fn sysctl_prints_in_sysctls_format() {
         "net.ipv4.ip_forward = 1\nnet.ipv4.conf.eth0.rp_filter = 0\n"
     );
 }
+
+fn packets() -> String {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/seed.packets");
+    p.to_str().unwrap().to_string()
+}
+
+/// `ruta trace -j`: one JSON object per packet line with the fields the docs promise, for
+/// every packet of examples/seed.packets; the verdicts the seed says.
+#[test]
+fn trace_json_over_the_seed_packets() {
+    let o = ruta(&["-c", &seed(), "trace", "-j", "-f", &packets()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON object per line"))
+        .collect();
+    assert_eq!(lines.len(), 19);
+    for v in &lines {
+        for k in ["verdict", "oif", "gateway", "drop_reason", "out", "steps"] {
+            assert!(v.get(k).is_some(), "{k} missing in {v}");
+        }
+    }
+    // the desktop's web SYN: DSL line, SNATed, mark 4
+    assert_eq!(lines[0]["verdict"], "forward");
+    assert_eq!(lines[0]["oif"], "eth4");
+    assert_eq!(lines[0]["out"]["src"], "67.17.28.12");
+    assert_eq!(lines[0]["out"]["mark"], 4);
+    // TTL 1: an ICMP error, and why
+    let ttl = &lines[17];
+    assert_eq!(ttl["verdict"], "icmp");
+    assert_eq!(ttl["drop_reason"], "ttl_exceeded");
+}
+
+/// A bad packet line is an error naming the file and line, exit 1, nothing printed.
+#[test]
+fn trace_reports_bad_lines() {
+    let dir = std::env::temp_dir().join(format!("ruta-cli-trace-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("bad.packets");
+    std::fs::write(
+        &f,
+        "iif eth0 tcp 192.168.99.10:1 > 198.51.100.7:80 syn\nbogus\n",
+    )
+    .unwrap();
+    let o = ruta(&["-c", &seed(), "trace", "-f", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(o.stdout.is_empty());
+    assert!(text(&o.stderr).contains("line 2"), "{}", text(&o.stderr));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `iptables -t nat -nvL` prints what iptables prints for Example 10.2's rules; changes are
+/// refused offline with iptables' exit code for a usage error.
+#[test]
+fn iptables_listing_and_errors() {
+    let o = ruta(&[
+        "-c",
+        &seed(),
+        "iptables",
+        "-t",
+        "nat",
+        "-nvL",
+        "POSTROUTING",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(
+        text(&o.stdout),
+        "Chain POSTROUTING (policy ACCEPT 0 packets, 0 bytes)
+ pkts bytes target     prot opt in     out     source               destination         
+    0     0 SNAT       0    --  *      eth4    0.0.0.0/0            0.0.0.0/0            to:67.17.28.12
+    0     0 SNAT       0    --  *      eth1    0.0.0.0/0            0.0.0.0/0            to:205.254.211.179
+"
+    );
+    let o = ruta(&["-c", &seed(), "iptables", "-t", "nat", "-L", "NOPE"]);
+    assert_ne!(o.status.code(), Some(0));
+    let o = ruta(&["-c", &seed(), "iptables", "-A", "FORWARD", "-j", "DROP"]);
+    assert_eq!(o.status.code(), Some(1));
+    let o = ruta(&["-c", &seed(), "iptables-save", "-t", "mangle"]);
+    assert!(o.status.success());
+    assert!(
+        text(&o.stdout).contains("-A PREROUTING -j CONNMARK --restore-mark"),
+        "{}",
+        text(&o.stdout)
+    );
+}
