@@ -1050,26 +1050,50 @@ fn rewrite_dst(
         let _ = ip.set_icmp_query_id(t.sport);
         p.sport = t.sport;
     }
-    if before != (p.dst, p.dport) {
-        if matches!(p.proto, ip_proto::TCP | ip_proto::UDP) {
+    note_rewrite(
+        trace,
+        what,
+        "destination",
+        p.proto,
+        before,
+        (p.dst, p.dport),
+    );
+}
+
+/// The trace line of a NAT rewrite: addresses, with ports for TCP/UDP and the id for an
+/// ICMP query whose id changed.
+fn note_rewrite(
+    trace: &mut Option<&mut Trace>,
+    what: &str,
+    side: &str,
+    proto: u8,
+    before: (u32, u16),
+    after: (u32, u16),
+) {
+    if before == after {
+        return;
+    }
+    let (b, a) = (ip4(before.0), ip4(after.0));
+    match proto {
+        ip_proto::TCP | ip_proto::UDP => {
             tr!(
                 trace,
                 "nat",
-                "{what}: destination {}:{} -> {}:{}",
-                ip4(before.0),
+                "{what}: {side} {b}:{} -> {a}:{}",
                 before.1,
-                ip4(p.dst),
-                p.dport
-            );
-        } else {
+                after.1
+            )
+        }
+        ip_proto::ICMP if before.1 != after.1 => {
             tr!(
                 trace,
                 "nat",
-                "{what}: destination {} -> {}",
-                ip4(before.0),
-                ip4(p.dst)
-            );
+                "{what}: {side} {b} id {} -> {a} id {}",
+                before.1,
+                after.1
+            )
         }
+        _ => tr!(trace, "nat", "{what}: {side} {b} -> {a}"),
     }
 }
 
@@ -1098,37 +1122,7 @@ fn rewrite_src(
         }
         _ => {}
     }
-    if before != (p.src, p.sport) {
-        if matches!(p.proto, ip_proto::TCP | ip_proto::UDP) {
-            tr!(
-                trace,
-                "nat",
-                "{what}: source {}:{} -> {}:{}",
-                ip4(before.0),
-                before.1,
-                ip4(p.src),
-                p.sport
-            );
-        } else if p.proto == ip_proto::ICMP && before.1 != p.sport {
-            tr!(
-                trace,
-                "nat",
-                "{what}: source {} id {} -> {} id {}",
-                ip4(before.0),
-                before.1,
-                ip4(p.src),
-                p.sport
-            );
-        } else {
-            tr!(
-                trace,
-                "nat",
-                "{what}: source {} -> {}",
-                ip4(before.0),
-                ip4(p.src)
-            );
-        }
-    }
+    note_rewrite(trace, what, "source", p.proto, before, (p.src, p.sport));
 }
 
 /// `nf_nat_icmp_reply_translation`: an ICMP error about a NATed flow. `other` is the flow's
