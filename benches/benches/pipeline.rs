@@ -6,7 +6,8 @@
 //!   1 M: copy the 54-byte frame from its template (the dataplane copies into the TX ring
 //!   anyway), then `process`. The ns/packet target is 100.
 //! * `pipeline-established/batch32`: the same, 32 frames per iteration (per-packet time is
-//!   the reported time / 32; criterion prints elements/s).
+//!   the reported time / 32; criterion prints elements/s), each with `process`;
+//!   `batch32-prefetch` with `process_batch`, which overlaps the conntrack misses.
 //! * `pipeline-established-10k/*`: the same with 10 k flows (the conntrack table fits the
 //!   caches): the cost of the stages themselves, without DRAM misses.
 //! * `pipeline-new/syn`: the first packet of a new flow (conntrack entry, nat POSTROUTING,
@@ -139,6 +140,23 @@ fn established(c: &mut Criterion, flows: u32, name: &str) {
                     None,
                 ));
             }
+        })
+    });
+    let mut verdicts = vec![Verdict::Local; 32];
+    g.bench_function("batch32-prefetch", |bch| {
+        bch.iter(|| {
+            for b in bufs.iter_mut() {
+                let t = &templates[k & (TEMPLATES - 1)];
+                k = k.wrapping_add(1);
+                b[..t.len()].copy_from_slice(t);
+            }
+            let n = templates[0].len();
+            let mut refs: [&mut [u8]; 32] = {
+                let mut it = bufs.iter_mut();
+                std::array::from_fn(|_| &mut it.next().expect("32 buffers")[..n])
+            };
+            ruta_pipeline::process_batch(&snap, &ct, &mut ctx, eth0, &mut refs, &mut verdicts);
+            black_box(&verdicts);
         })
     });
     g.finish();

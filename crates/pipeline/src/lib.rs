@@ -25,7 +25,7 @@ pub mod verdict;
 #[cfg(test)]
 mod tests;
 
-pub use path::{process, Out, Step, Trace};
+pub use path::{process, process_batch, Out, Step, Trace};
 pub use snapshot::{Port, Snapshot};
 pub use verdict::{Reason, Stats, Verdict};
 

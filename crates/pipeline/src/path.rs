@@ -365,6 +365,82 @@ pub fn process(
     v
 }
 
+/// Most frames [`process_batch`] prefetches for at once.
+pub const BATCH: usize = 32;
+
+/// [`process`] for a batch of frames received on one port, with the same verdicts in the
+/// same order, but the conntrack lookups' memory loads overlapped: every frame's index
+/// bucket is prefetched, then every entry, then each frame runs the pipeline. With a table
+/// much larger than the caches that turns the misses of a batch from serial into parallel.
+/// Prefetching changes no state.
+pub fn process_batch(
+    snap: &Snapshot,
+    ct: &ruta_conntrack::Conntrack,
+    ctx: &mut Ctx,
+    iif: IfIndex,
+    frames: &mut [&mut [u8]],
+    verdicts: &mut [Verdict],
+) {
+    let tun = snap.port(iif).is_some_and(|p| p.tun);
+    for chunk in 0..frames.len().div_ceil(BATCH) {
+        let lo = chunk * BATCH;
+        let hi = (lo + BATCH).min(frames.len());
+        let mut infos = [None; BATCH];
+        for (k, f) in frames[lo..hi].iter().enumerate() {
+            infos[k] = quick_info(f, tun);
+            if let Some(i) = &infos[k] {
+                ct.prefetch_packet(i);
+            }
+        }
+        for i in infos[..hi - lo].iter().flatten() {
+            ct.prefetch_entry(i);
+        }
+        for (k, f) in frames[lo..hi].iter_mut().enumerate() {
+            let v = process(snap, ct, ctx, iif, f, 0, None);
+            if let Some(slot) = verdicts.get_mut(lo + k) {
+                *slot = v;
+            }
+        }
+    }
+}
+
+/// The conntrack key of a TCP or UDP frame, read without validation (only for prefetching:
+/// a wrong guess costs a useless load, never a wrong answer).
+fn quick_info(f: &[u8], tun: bool) -> Option<PacketInfo> {
+    let l3 = if tun {
+        0
+    } else {
+        if f.get(12..14)? != [0x08, 0x00] {
+            return None;
+        }
+        14
+    };
+    let ip = f.get(l3..l3 + 20)?;
+    let hl = ((ip[0] & 0x0f) as usize) * 4;
+    let proto = ip[9];
+    if !matches!(proto, ip_proto::TCP | ip_proto::UDP) || ip[6] & 0x3f != 0 || ip[7] != 0 {
+        return None;
+    }
+    let l4 = f.get(l3 + hl..l3 + hl + 4)?;
+    // conntrack keys only TCP segments whose flags it accepts
+    let tcp_flags = if proto == ip_proto::TCP {
+        *f.get(l3 + hl + 13)?
+    } else {
+        0
+    };
+    Some(PacketInfo {
+        tuple: Tuple {
+            src: u32::from_be_bytes([ip[12], ip[13], ip[14], ip[15]]),
+            dst: u32::from_be_bytes([ip[16], ip[17], ip[18], ip[19]]),
+            sport: u16::from_be_bytes([l4[0], l4[1]]),
+            dport: u16::from_be_bytes([l4[2], l4[3]]),
+            proto,
+        },
+        tcp_flags,
+        ..PacketInfo::default()
+    })
+}
+
 fn reply_word(r: Reason) -> &'static str {
     if r.is_arp() {
         "arp reply"

@@ -628,6 +628,41 @@ fn fragments_are_reassembled_natted_and_cut_again() {
     assert_eq!(s.received, s.forwarded + s.local + s.consumed());
 }
 
+/// A batch gives the same verdicts, bytes and counters as the same frames one by one.
+#[test]
+fn a_batch_is_the_same_as_one_by_one() {
+    let lines = [
+        "iif eth0 tcp 192.168.99.10:40000 > 198.51.100.7:80 syn",
+        "iif eth0 udp 192.168.99.11:5353 > 198.51.100.9:53",
+        "iif eth0 tcp 192.168.99.10:40000 > 198.51.100.7:80 ack",
+        "iif eth0 icmp 192.168.99.10 > 198.51.100.9 echo-request id 7",
+        "iif eth0 udp 127.0.0.1:1 > 198.51.100.9:53",
+        "iif eth0 tcp 192.168.99.12:40002 > 198.51.100.7:22 syn ttl 1",
+    ];
+    let mut a = rig(&seed_all());
+    let mut b = rig(&seed_all());
+    let eth0 = a.snap.port_by_name("eth0").unwrap();
+    let (idx, mac) = (eth0.index, eth0.mac);
+    let frames: Vec<Vec<u8>> = lines
+        .iter()
+        .map(|l| build_frame(&parse_line(l).unwrap(), mac).unwrap())
+        .collect();
+    let mut one: Vec<Vec<u8>> = frames.clone();
+    let single: Vec<Verdict> = one
+        .iter_mut()
+        .map(|f| path::process(&a.snap, &a.ct, &mut a.ctx, idx, f, 0, None))
+        .collect();
+    let mut many: Vec<Vec<u8>> = frames.clone();
+    let mut refs: Vec<&mut [u8]> = many.iter_mut().map(|f| &mut f[..]).collect();
+    let mut verdicts = vec![Verdict::Local; refs.len()];
+    crate::process_batch(&b.snap, &b.ct, &mut b.ctx, idx, &mut refs, &mut verdicts);
+    assert_eq!(single, verdicts);
+    assert_eq!(one, many);
+    assert_eq!(a.ctx.stats.received, b.ctx.stats.received);
+    assert_eq!(a.ctx.stats.forwarded, b.ctx.stats.forwarded);
+    assert_eq!(a.ctx.stats.reasons, b.ctx.stats.reasons);
+}
+
 #[test]
 fn forwarded_frames_keep_valid_checksums() {
     let mut r = rig(&ex_10_2());
