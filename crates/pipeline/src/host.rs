@@ -37,26 +37,10 @@ use ruta_fib::IfIndex;
 use ruta_packet::{icmp_type, ip_proto, IcmpErrorSpec, Ipv4Packet};
 use std::net::Ipv4Addr;
 
-macro_rules! host_reasons {
-    ($( $(#[$m:meta])* $v:ident = $s:literal, )*) => {
-        /// What the host stack did with a local packet (or an error it would have sent):
-        /// each has a counter and a stable snake_case name (`ruta stats`).
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        #[repr(u8)]
-        pub enum HostReason { $( $(#[$m])* $v, )* }
-
-        impl HostReason {
-            /// Every reason, in counter order.
-            pub const ALL: &'static [HostReason] = &[$(HostReason::$v,)*];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $(HostReason::$v => $s,)* }
-            }
-        }
-    };
-}
-
-host_reasons! {
+crate::verdict::named_counters! {
+    /// What the host stack did with a local packet (or an error it would have sent):
+    /// each has a counter and a stable snake_case name (`ruta stats`).
+    HostReason {
     /// An echo reply was built.
     EchoReply = "host_echo_reply",
     /// ICMP port unreachable for UDP was built.
@@ -87,6 +71,7 @@ host_reasons! {
     /// The answer was dropped on the output path (mangle/filter OUTPUT, mangle
     /// POSTROUTING), as `iptables -P OUTPUT DROP` makes the kernel stay silent.
     OutputDropped = "host_output_dropped",
+    }
 }
 
 /// What the host stack decided.

@@ -490,16 +490,13 @@ pub fn build_ip(spec: &PacketSpec) -> Result<Vec<u8>, String> {
     if spec.frag_offset == 0 {
         match proto {
             IpNumber::TCP => {
-                let c = transport_checksum(&ip, &l4, 16);
+                let c = ruta_packet::checksum::l4_checksum(spec.src, spec.dst, 6, &l4);
                 l4[16..18].copy_from_slice(&c.to_be_bytes());
             }
             IpNumber::UDP => {
                 let len = l4.len() as u16;
                 l4[4..6].copy_from_slice(&len.to_be_bytes());
-                let mut c = transport_checksum(&ip, &l4, 6);
-                if c == 0 {
-                    c = 0xffff;
-                }
+                let c = ruta_packet::checksum::udp_checksum(spec.src, spec.dst, &l4);
                 l4[6..8].copy_from_slice(&c.to_be_bytes());
             }
             IpNumber::ICMP => {
@@ -513,17 +510,6 @@ pub fn build_ip(spec: &PacketSpec) -> Result<Vec<u8>, String> {
     ip.write(&mut out).map_err(|e| e.to_string())?;
     out.extend_from_slice(&l4);
     Ok(out)
-}
-
-fn transport_checksum(ip: &Ipv4Header, l4: &[u8], _at: usize) -> u16 {
-    let mut pseudo = Vec::with_capacity(12 + l4.len());
-    pseudo.extend_from_slice(&ip.source);
-    pseudo.extend_from_slice(&ip.destination);
-    pseudo.push(0);
-    pseudo.push(ip.protocol.0);
-    pseudo.extend_from_slice(&(l4.len() as u16).to_be_bytes());
-    pseudo.extend_from_slice(l4);
-    ruta_packet::checksum::checksum(&pseudo)
 }
 
 /// The Ethernet frame of a spec, sent to `dst_mac` (the port's) from `src_mac` unless the

@@ -57,26 +57,32 @@ impl Verdict {
     }
 }
 
-macro_rules! reasons {
-    ($( $(#[$m:meta])* $v:ident = $s:literal, )*) => {
-        /// Why a frame was not forwarded or delivered: each has a counter and a stable
-        /// snake_case name (`ruta stats`, `ruta trace`).
+/// An enum of named counters: each variant has a stable snake_case name (`as_str`) and an
+/// index (`as usize`) into a counter array; `ALL` lists them in counter order. Used for
+/// [`Reason`] and for the host stack's `HostReason`.
+macro_rules! named_counters {
+    ($(#[$doc:meta])* $name:ident { $( $(#[$m:meta])* $v:ident = $s:literal, )* }) => {
+        $(#[$doc])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         #[repr(u8)]
-        pub enum Reason { $( $(#[$m])* $v, )* }
+        pub enum $name { $( $(#[$m])* $v, )* }
 
-        impl Reason {
-            /// Every reason, in counter order.
-            pub const ALL: &'static [Reason] = &[$(Reason::$v,)*];
+        impl $name {
+            /// Every value, in counter order.
+            pub const ALL: &'static [$name] = &[$($name::$v,)*];
 
             pub fn as_str(self) -> &'static str {
-                match self { $(Reason::$v => $s,)* }
+                match self { $($name::$v => $s,)* }
             }
         }
     };
 }
+pub(crate) use named_counters;
 
-reasons! {
+named_counters! {
+    /// Why a frame was not forwarded or delivered: each has a counter and a stable
+    /// snake_case name (`ruta stats`, `ruta trace`).
+    Reason {
     // ---- L2
     /// Arrived on an interface that is down or not a port.
     IifDown = "iif_down",
@@ -167,6 +173,7 @@ reasons! {
     NatExhausted = "nat_no_free_tuple",
     /// Another worker inserted a clashing flow first.
     ConntrackInsertFailed = "conntrack_insert_failed",
+    }
 }
 
 impl Reason {
