@@ -63,7 +63,7 @@ mod tests;
 mod tests_oracle;
 
 pub use eval::{Compiled, Counters, TraceKind, TraceStep};
-pub use parse::ListFmt;
+pub use parse::{icmp_type_named, ListFmt};
 pub use restore::SaveState;
 pub use rule::{Addr, ConnmarkOp, Iface, Match, MultiDir, NatRange, Rule, Target};
 

@@ -289,6 +289,15 @@ pub(crate) static ICMP_NAMES: &[(&str, u8, u8, u8)] = &[
     ("address-mask-reply", 18, 0, 255),
 ];
 
+/// The ICMP type and code an exact libxt_icmp name stands for (the lowest code of a
+/// name that covers several, e.g. 0 for `echo-request`), for tools that build packets.
+pub fn icmp_type_named(name: &str) -> Option<(u8, u8)> {
+    ICMP_NAMES
+        .iter()
+        .find(|e| e.0.eq_ignore_ascii_case(name) && e.1 != 255)
+        .map(|e| (e.1, e.2))
+}
+
 fn icmp_type(s: &str) -> Result<(u8, (u8, u8)), NfError> {
     if s.starts_with(|c: char| c.is_ascii_digit()) {
         let (t, c) = match s.split_once('/') {

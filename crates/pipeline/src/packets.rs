@@ -78,38 +78,17 @@ pub const TCP_PSH: u8 = 0x08;
 pub const TCP_ACK: u8 = 0x10;
 pub const TCP_URG: u8 = 0x20;
 
-/// ICMP type names (as iptables' `--icmp-type` knows them), with their type and code.
-pub const ICMP_NAMES: &[(&str, u8, u8)] = &[
-    ("echo-reply", 0, 0),
-    ("net-unreachable", 3, 0),
-    ("host-unreachable", 3, 1),
-    ("protocol-unreachable", 3, 2),
-    ("port-unreachable", 3, 3),
-    ("frag-needed", 3, 4),
-    ("fragmentation-needed", 3, 4),
-    ("source-route-failed", 3, 5),
-    ("network-prohibited", 3, 9),
-    ("host-prohibited", 3, 10),
-    ("communication-prohibited", 3, 13),
-    ("source-quench", 4, 0),
-    ("redirect", 5, 1),
-    ("echo-request", 8, 0),
-    ("time-exceeded", 11, 0),
-    ("ttl-zero-during-transit", 11, 0),
-    ("ttl-zero-during-reassembly", 11, 1),
-    ("parameter-problem", 12, 0),
-    ("timestamp-request", 13, 0),
-    ("timestamp-reply", 14, 0),
-    ("address-mask-request", 17, 0),
-    ("address-mask-reply", 18, 0),
-];
+/// ICMP type words of the packet language: iptables' names (`ruta_netfilter::icmp_type_named`:
+/// `echo-request`, `port-unreachable`, `time-exceeded`, ...), plus these short forms.
+pub const ICMP_SHORT_NAMES: &[(&str, u8, u8)] = &[("net-unreachable", 3, 0), ("frag-needed", 3, 4)];
 
-/// The name of an ICMP type/code, if it has one.
-pub fn icmp_name(t: u8, c: u8) -> Option<&'static str> {
-    ICMP_NAMES
+/// The ICMP type and code of a word of the packet language.
+pub fn icmp_word(word: &str) -> Option<(u8, u8)> {
+    ICMP_SHORT_NAMES
         .iter()
-        .find(|(_, ty, co)| *ty == t && *co == c)
-        .map(|(n, _, _)| *n)
+        .find(|(n, _, _)| *n == word)
+        .map(|&(_, t, c)| (t, c))
+        .or_else(|| ruta_netfilter::icmp_type_named(word))
 }
 
 /// Whether an ICMP type is an error (quotes a packet).
@@ -373,10 +352,10 @@ fn parse_words(w: &[&str], need_iif: bool) -> Result<(PacketSpec, usize), String
                             *code = num(w.get(i + 1), "code")?;
                             2
                         }
-                        _ => match ICMP_NAMES.iter().find(|(n, _, _)| *n == word) {
-                            Some((_, t, c)) => {
-                                *icmp_type = *t;
-                                *code = *c;
+                        _ => match icmp_word(word) {
+                            Some((t, c)) => {
+                                *icmp_type = t;
+                                *code = c;
                                 1
                             }
                             None => return Err(format!("unknown word \"{word}\"")),
