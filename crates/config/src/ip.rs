@@ -170,7 +170,7 @@ pub fn ip(rt: &mut Router, words: &[String], opts: &mut IpOpts) -> R<String> {
         link_cmd(rt, rest, opts)
     } else if matches(obj, "neighbour") || matches(obj, "neighbor") {
         Err(CmdError::Unsupported(
-            "ip neigh is not supported yet (it comes with the dataplane)".into(),
+            "ip neigh is not a config command yet: ruta run learns neighbours by ARP, and `ruta ip neigh show` (without -c) asks the running daemon".into(),
         ))
     } else {
         usage(format!(

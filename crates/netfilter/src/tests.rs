@@ -1263,3 +1263,43 @@ ACCEPT     tcp  --  anywhere             anywhere             tcp flags:SYN,ACK/
         .apply(&["-A", "FORWARD", "-p", "tcp", "--tcp-flags", "BOGUS", "SYN"])
         .is_err());
 }
+
+/// connmark_tg / connmark_mt: a packet without a conntrack entry (INVALID or UNTRACKED)
+/// keeps its mark through CONNMARK --restore-mark, and `-m connmark` never matches it, not
+/// even with `!`.
+#[test]
+fn connmark_needs_a_conntrack_entry() {
+    let mut rs = Ruleset::new();
+    ok(
+        &mut rs,
+        "-t mangle -A PREROUTING -j CONNMARK --restore-mark",
+    );
+    ok(
+        &mut rs,
+        "-t mangle -A PREROUTING -m connmark ! --mark 9 -j MARK --set-mark 7",
+    );
+    let c = rs.compile(&[]);
+    let mut ctr = c.counters();
+    let mut m = Meta {
+        mark: 4,
+        ctmark: 0,
+        ctstate: CtState::INVALID,
+        ..Meta::default()
+    };
+    c.run(TableId::Mangle, Hook::Prerouting, &mut m, &mut ctr, None);
+    assert_eq!(
+        m.mark, 4,
+        "no entry: restore does nothing, ! --mark does not match"
+    );
+    let mut m = Meta {
+        mark: 4,
+        ctmark: 0,
+        ctstate: CtState::ESTABLISHED,
+        ..Meta::default()
+    };
+    c.run(TableId::Mangle, Hook::Prerouting, &mut m, &mut ctr, None);
+    assert_eq!(
+        m.mark, 7,
+        "with an entry: restored to 0, then ! --mark 9 matches"
+    );
+}
