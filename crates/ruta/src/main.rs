@@ -27,6 +27,7 @@ commands:
   ip [-j] route show [table ID|all] [dev D] [proto P] [scope S] [type T]
   ip [-j] route get [fibmatch] ADDR [from A] [iif D] [oif D] [mark N] [tos T]
                     [ipproto P] [sport N] [dport N]
+  ip [-j] neigh show [dev D]              the neighbour (ARP) table, as ip neigh prints it (daemon)
   sysctl [-a | KEY...]                    the sysctls routing depends on, as sysctl prints them
   iptables [-t TABLE] -L|-S [CHAIN] [-n] [-v] [-x] [--line-numbers]
                                           as iptables lists them (offline: counters from -c)
